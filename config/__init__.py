@@ -1,0 +1,141 @@
+"""Settings classes read from the environment.
+
+Pick one with ``GRIDGOV_ENV`` (``development`` by default, ``production``, ``testing``).
+Every variable is listed in the README and in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The environment does not hold what the chosen settings need."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class BaseConfig:
+    ENV_NAME = "base"
+    # Demo data (demo accounts with a published password) may only be loaded where this is true.
+    ALLOW_DEMO_DATA = False
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = os.environ.get("SECRET_KEY", "")
+        self.DATABASE_URL = os.environ.get("DATABASE_URL", "")
+        # Access tokens are short-lived; refresh sessions live on the server and rotate.
+        self.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", 900)
+        self.REFRESH_SESSION_TTL = _int("REFRESH_SESSION_TTL", 7 * 24 * 3600)
+        # 等保 2.0 level 3: a session left idle this long ends (assessors commonly use 30 min).
+        self.SESSION_IDLE_TIMEOUT = _int("SESSION_IDLE_TIMEOUT", 1800)
+        self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
+        self.LOGIN_LOCK_SECONDS = _int("LOGIN_LOCK_SECONDS", 900)
+        self.LOGIN_RATE_PER_MINUTE = _int("LOGIN_RATE_PER_MINUTE", 30)
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.MAX_PAGE_SIZE = _int("MAX_PAGE_SIZE", 100)
+        self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 5)
+        self.DB_STATEMENT_TIMEOUT_MS = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
+        self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
+        self.ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)
+        self.ARGON2_PARALLELISM = _int("ARGON2_PARALLELISM", 4)
+        self.TRUST_PROXY_HOPS = _int("TRUST_PROXY_HOPS", 0)
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+        # flask-smorest / OpenAPI
+        self.API_TITLE = "GridGov"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.JSON_AS_ASCII = False
+        self.PROPAGATE_EXCEPTIONS = False
+
+    def validate(self) -> None:
+        """Refuse settings that cannot work; production refuses to start without its secrets."""
+        if self.ACCESS_TOKEN_TTL <= 0 or self.LOGIN_MAX_FAILURES <= 0 or self.MAX_PAGE_SIZE <= 0:
+            raise ConfigError("ACCESS_TOKEN_TTL, LOGIN_MAX_FAILURES and MAX_PAGE_SIZE must be positive")
+        if not self.DATABASE_URL:
+            raise ConfigError("DATABASE_URL is not set")
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in dir(self) if k.isupper()}
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+    ALLOW_DEMO_DATA = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            # A key kept under ./var so that tokens survive a restart of `make run`.
+            path = ROOT / "var" / "secret_key"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                path.write_text(secrets.token_hex(32))
+                path.chmod(0o600)
+            self.SECRET_KEY = path.read_text().strip()
+
+
+class TestingConfig(BaseConfig):
+    ENV_NAME = "testing"
+    ALLOW_DEMO_DATA = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or self.DATABASE_URL
+        self.SECRET_KEY = self.SECRET_KEY or "testing-secret-key-not-for-production-0123456789"
+        # Cheap hashes keep the suite fast; the algorithm (argon2id) is the same.
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_COST = 1024
+        self.ARGON2_PARALLELISM = 1
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    ALLOW_DEMO_DATA = False  # demo accounts have a published password: never in production
+
+    def validate(self) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not getattr(self, name)]
+        if missing:
+            raise ConfigError("production refuses to start without " + " and ".join(missing))
+        if len(self.SECRET_KEY) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+        super().validate()
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> BaseConfig:
+    name = name or os.environ.get("GRIDGOV_ENV", "development")
+    try:
+        cls = CONFIGS[name]
+    except KeyError as exc:
+        raise ConfigError(f"GRIDGOV_ENV must be one of {sorted(CONFIGS)}, got {name!r}") from exc
+    config = cls()
+    config.validate()
+    return config

@@ -1,0 +1,19 @@
+"""SQLAlchemy 2 models, one module per domain. Importing this package registers them all."""
+
+from models.accounts import (  # noqa: F401
+    ADMIN_ROLES,
+    STAFF_ROLES,
+    AuthSession,
+    GridMemberCell,
+    HandlingUnit,
+    LoginThrottle,
+    RateCounter,
+    RefreshToken,
+    Role,
+    User,
+)
+from models.audit import AuditEvent  # noqa: F401
+from models.base import Base  # noqa: F401
+from models.places import CHILD_KIND, CODE_LENGTH, Community, District, GridCell, Place, PlaceKind, Street  # noqa: F401
+
+metadata = Base.metadata

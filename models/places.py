@@ -1,0 +1,98 @@
+"""The administrative hierarchy: district (区) → street (街道) → community (社区) → grid cell (网格)."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, created_at, str_enum, updated_at, uuid_pk
+
+
+class PlaceKind(str, enum.Enum):
+    district = "district"
+    street = "street"
+    community = "community"
+    grid_cell = "grid_cell"
+
+
+# A child's kind for each parent kind; the hierarchy has fixed levels.
+CHILD_KIND = {
+    PlaceKind.district: PlaceKind.street,
+    PlaceKind.street: PlaceKind.community,
+    PlaceKind.community: PlaceKind.grid_cell,
+}
+# Digits of the code at each level (统计用区划代码 12 digits, plus a 3-digit grid serial).
+CODE_LENGTH = {
+    PlaceKind.district: 6,
+    PlaceKind.street: 9,
+    PlaceKind.community: 12,
+    PlaceKind.grid_cell: 15,
+}
+
+
+class Place(Base):
+    """One node of the hierarchy.
+
+    ``path`` is the materialised chain of ids from the district down ("/<id>/<id>/…/"), so
+    "everything under a place" is one indexed prefix match: the scoping mechanism rests on it.
+    """
+
+    __tablename__ = "places"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    kind: Mapped[PlaceKind] = mapped_column(str_enum(PlaceKind, "place_kind"), nullable=False)
+    code: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
+    path: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    boundary = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+    parent: Mapped[Place | None] = relationship(remote_side=[id], lazy="joined", join_depth=3)
+
+    __mapper_args__ = {"polymorphic_on": kind}
+    __table_args__ = (
+        CheckConstraint("code ~ '^[0-9]{6,20}$'", name="code_digits"),
+        CheckConstraint("(kind = 'district') = (parent_id IS NULL)", name="root_is_district"),
+        CheckConstraint("kind <> 'grid_cell' OR boundary IS NOT NULL", name="grid_cell_has_boundary"),
+        Index("ix_places_path_prefix", "path", postgresql_ops={"path": "text_pattern_ops"}),
+    )
+
+    def ancestors(self) -> list[Place]:
+        """From the district down to the parent."""
+        chain: list[Place] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    def ancestor_of_kind(self, kind: PlaceKind) -> Place | None:
+        if self.kind == kind:
+            return self
+        return next((p for p in self.ancestors() if p.kind == kind), None)
+
+
+class District(Place):
+    __mapper_args__ = {"polymorphic_identity": PlaceKind.district}
+
+
+class Street(Place):
+    __mapper_args__ = {"polymorphic_identity": PlaceKind.street}
+
+
+class Community(Place):
+    __mapper_args__ = {"polymorphic_identity": PlaceKind.community}
+
+
+class GridCell(Place):
+    """网格: the smallest unit a grid member looks after; its boundary is required."""
+
+    __mapper_args__ = {"polymorphic_identity": PlaceKind.grid_cell}

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The embedded database: a private PostgreSQL + PostGIS cluster under ./var/pg, on its own port,
+# for development and tests. Used by `make run` / `make test` when DATABASE_URL is not set.
+#
+#   scripts/pg.sh ensure DBNAME...   install what is missing, start the cluster, create the databases
+#   scripts/pg.sh url DBNAME         print the connection URL of a database in the cluster
+#   scripts/pg.sh stop               stop the cluster (data stays under ./var/pg)
+#   scripts/pg.sh status
+#
+# Settings: GRIDGOV_PG_PORT (default 55432). Debian/Ubuntu packages (postgresql, postgresql-N-postgis-3)
+# are installed with apt-get when missing and we are root or have password-less sudo.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BASE="$ROOT/var/pg"
+PGDATA="$BASE/data"
+PORT="${GRIDGOV_PG_PORT:-55432}"
+SUPERUSER=gridgov
+PWFILE="$BASE/password"
+
+log() { printf '[pg] %s\n' "$*" >&2; }
+die() { printf '[pg] error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@";
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@";
+  else return 1; fi
+}
+
+apt_install() {
+  log "installing Debian packages: $*"
+  mkdir -p "$ROOT/var"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >>"$ROOT/var/apt.log" 2>&1 \
+    || die "cannot run apt-get (not root, no password-less sudo). Install $* yourself, or set DATABASE_URL to a PostgreSQL server with PostGIS."
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$ROOT/var/apt.log" 2>&1 \
+    || { tail -n 20 "$ROOT/var/apt.log" >&2; die "apt-get install $* failed (log: var/apt.log)"; }
+}
+
+# Newest PostgreSQL server installed, as its major version.
+server_version() {
+  local v best=""
+  for d in /usr/lib/postgresql/*/bin/initdb; do
+    [ -x "$d" ] || continue
+    v=$(basename "$(dirname "$(dirname "$d")")")
+    if [ -z "$best" ] || [ "$v" -gt "$best" ]; then best=$v; fi
+  done
+  printf '%s' "$best"
+}
+
+ensure_packages() {
+  local ver
+  ver=$(server_version)
+  if [ -z "$ver" ]; then
+    command -v apt-get >/dev/null || die "no PostgreSQL server found and no apt-get: set DATABASE_URL"
+    apt_install postgresql
+    ver=$(server_version)
+    [ -n "$ver" ] || die "PostgreSQL server still missing after install"
+  fi
+  if [ ! -f "/usr/share/postgresql/$ver/extension/postgis.control" ]; then
+    command -v apt-get >/dev/null || die "PostGIS for PostgreSQL $ver is missing and there is no apt-get: set DATABASE_URL"
+    apt_install "postgresql-$ver-postgis-3"
+    [ -f "/usr/share/postgresql/$ver/extension/postgis.control" ] || die "PostGIS still missing after install"
+  fi
+  BIN="/usr/lib/postgresql/$ver/bin"
+}
+
+# initdb refuses to run as root, so as root the cluster belongs to the 'postgres' system user.
+OWNER=""
+as_owner() {
+  if [ -n "$OWNER" ]; then runuser -u "$OWNER" -- "$@"; else "$@"; fi
+}
+
+pick_owner() {
+  if [ "$(id -u)" -eq 0 ]; then
+    OWNER=postgres
+    id -u "$OWNER" >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash "$OWNER"
+  fi
+}
+
+password() { cat "$PWFILE"; }
+
+init_cluster() {
+  [ -f "$PGDATA/PG_VERSION" ] && return 0
+  log "creating the private cluster in $PGDATA (port $PORT)"
+  mkdir -p "$BASE/run"
+  umask 077
+  if [ ! -s "$PWFILE" ]; then
+    head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$PWFILE"
+  fi
+  local tmp_pw="$BASE/run/initdb-pw"
+  cp "$PWFILE" "$tmp_pw"
+  mkdir -p "$PGDATA"
+  if [ -n "$OWNER" ]; then
+    chown -R "$OWNER" "$BASE/run" "$PGDATA"
+    chmod 755 "$BASE"
+    as_owner test -x "$BASE" || die "the user '$OWNER' cannot reach $BASE: make the folders above it traversable (chmod o+x) or set DATABASE_URL"
+  fi
+  as_owner "$BIN/initdb" -D "$PGDATA" -U "$SUPERUSER" --pwfile="$tmp_pw" -E UTF8 --locale=C.UTF-8 \
+    --auth-local=scram-sha-256 --auth-host=scram-sha-256 >"$BASE/initdb.log" 2>&1 \
+    || { rm -f "$tmp_pw"; cat "$BASE/initdb.log" >&2; die "initdb failed"; }
+  rm -f "$tmp_pw"
+  as_owner tee -a "$PGDATA/postgresql.conf" >/dev/null <<CONF
+# GridGov private cluster
+listen_addresses = '127.0.0.1'
+port = $PORT
+unix_socket_directories = '$BASE/run'
+max_connections = 100
+shared_buffers = 256MB
+timezone = 'UTC'
+log_timezone = 'UTC'
+CONF
+}
+
+is_running() { as_owner "$BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
+
+start_cluster() {
+  is_running && return 0
+  log "starting PostgreSQL on 127.0.0.1:$PORT"
+  as_owner "$BIN/pg_ctl" -D "$PGDATA" -l "$BASE/run/server.log" -w -t 60 start >/dev/null \
+    || { tail -n 20 "$BASE/run/server.log" >&2 || true; die "PostgreSQL did not start (is port $PORT taken? set GRIDGOV_PG_PORT)"; }
+}
+
+psql_admin() {
+  PGPASSWORD="$(password)" "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U "$SUPERUSER" -d postgres "$@"
+}
+
+ensure_db() {
+  local db=$1
+  [[ "$db" =~ ^[a-z_][a-z0-9_]*$ ]] || die "bad database name: $db"
+  if [ -z "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+    log "creating database $db"
+    psql_admin -c "CREATE DATABASE $db"
+  fi
+}
+
+url() { printf 'postgresql://%s:%s@127.0.0.1:%s/%s\n' "$SUPERUSER" "$(password)" "$PORT" "$1"; }
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  ensure)
+    ensure_packages; pick_owner; init_cluster; start_cluster
+    for db in "$@"; do ensure_db "$db"; done ;;
+  url)
+    [ -s "$PWFILE" ] || die "no private cluster yet: run 'scripts/pg.sh ensure'"
+    url "${1:?database name}" ;;
+  stop)
+    if [ ! -f "$PGDATA/PG_VERSION" ]; then log "no private cluster under $PGDATA"; exit 0; fi
+    ensure_packages; pick_owner
+    if is_running; then as_owner "$BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null; log "stopped"; else log "not running"; fi ;;
+  status)
+    ensure_packages; pick_owner
+    if is_running; then log "running on 127.0.0.1:$PORT"; else log "not running"; exit 3; fi ;;
+  *) die "usage: scripts/pg.sh ensure DB... | url DB | stop | status" ;;
+esac
