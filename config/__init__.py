@@ -51,7 +51,6 @@ class BaseConfig:
         self.LOGIN_LOCK_SECONDS = _int("LOGIN_LOCK_SECONDS", 900)
         self.LOGIN_RATE_PER_MINUTE = _int("LOGIN_RATE_PER_MINUTE", 30)
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
-        self.MAX_PAGE_SIZE = _int("MAX_PAGE_SIZE", 100)
         self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 5)
         self.DB_STATEMENT_TIMEOUT_MS = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
@@ -66,13 +65,14 @@ class BaseConfig:
         self.OPENAPI_VERSION = "3.0.3"
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
-        self.JSON_AS_ASCII = False
         self.PROPAGATE_EXCEPTIONS = False
 
     def validate(self) -> None:
         """Refuse settings that cannot work; production refuses to start without its secrets."""
-        if self.ACCESS_TOKEN_TTL <= 0 or self.LOGIN_MAX_FAILURES <= 0 or self.MAX_PAGE_SIZE <= 0:
-            raise ConfigError("ACCESS_TOKEN_TTL, LOGIN_MAX_FAILURES and MAX_PAGE_SIZE must be positive")
+        for name in ("ACCESS_TOKEN_TTL", "REFRESH_SESSION_TTL", "SESSION_IDLE_TIMEOUT", "LOGIN_MAX_FAILURES",
+                     "LOGIN_LOCK_SECONDS", "LOGIN_RATE_PER_MINUTE", "MAX_CONTENT_LENGTH"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive")
         if not self.DATABASE_URL:
             raise ConfigError("DATABASE_URL is not set")
 

@@ -24,7 +24,7 @@ from models.base import Base, created_at, str_enum, updated_at, uuid_pk
 from models.places import GridCell, Place
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     resident = "resident"  # 居民
     grid_member = "grid_member"  # 网格员
     community_staff = "community_staff"  # 社区工作人员 / 网格长
@@ -133,6 +133,8 @@ class RefreshToken(Base):
     )
     issued_at: Mapped[datetime] = created_at()
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    session: Mapped[AuthSession] = relationship(lazy="raise")
 
 
 class LoginThrottle(Base):

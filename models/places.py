@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, created_at, str_enum, updated_at, uuid_pk
 
 
-class PlaceKind(str, enum.Enum):
+class PlaceKind(enum.StrEnum):
     district = "district"
     street = "street"
     community = "community"

@@ -1,0 +1,154 @@
+"""Authentication: login, refresh, logout, the current user, changing one's password."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask.views import MethodView
+from sqlalchemy import func
+
+from api import audit, ratelimit
+from api.auth import passwords, service
+from api.auth.schemas import LoginSchema, MeSchema, PasswordChangeSchema, RefreshSchema, TokenSchema
+from api.context import actor, authenticated, client_ip
+from api.errors import DomainError, Unauthorized, ValidationFailed, field_error, localized
+from api.extensions import Blueprint
+from models import Role
+from models.db import db_session
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Login, tokens and the current user (登录与账号)")
+
+
+def _settings() -> service.AuthSettings:
+    return service.AuthSettings.from_config(current_app.config)
+
+
+def _hasher():
+    return passwords.hasher_from(current_app.config)
+
+
+def _token_body(tokens: service.Tokens) -> dict:
+    return {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token, "token_type": "Bearer",
+            "expires_in": tokens.expires_in}
+
+
+@blp.route("/auth/login")
+class Login(MethodView):
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, description="Wrong username or password (the same answer for unknown users)")
+    @blp.alt_response(403, description="Account disabled")
+    @blp.alt_response(429, description="Too many attempts, or the account is locked for a while")
+    def post(self, body):
+        """Log in with a username or mobile number and a password."""
+        ip = client_ip()
+        ratelimit.hit(f"login-ip:{ip}", limit=current_app.config["LOGIN_RATE_PER_MINUTE"], window_seconds=60)
+        db_session.commit()  # the attempt counts even if this request fails further on
+        try:
+            outcome = service.login(db_session, body["username"], body["password"], _settings(), _hasher(),
+                                    ip=ip, user_agent=request.user_agent.string)
+        except DomainError as exc:  # locked
+            db_session.rollback()
+            audit.record("auth.login", outcome="denied", object_type="user", actor_username=body["username"][:64],
+                         detail={"reason": exc.error})
+            db_session.commit()
+            raise
+        user = outcome.user
+        audit.record(
+            "auth.login",
+            outcome="success" if outcome.tokens else "failure",
+            object_type="user",
+            object_id=user.id if user else None,
+            actor_user=user,
+            actor_username=None if user else body["username"][:64],
+            detail=None if outcome.tokens else {"reason": outcome.reason},
+        )
+        db_session.commit()
+        if outcome.reason == "account_disabled":
+            raise DomainError("account_disabled", status=403)
+        if outcome.tokens is None:
+            raise Unauthorized("invalid_credentials")
+        return _token_body(outcome.tokens), 200, {"Cache-Control": "no-store"}
+
+
+@blp.route("/auth/refresh")
+class Refresh(MethodView):
+    @blp.arguments(RefreshSchema)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, description="Unknown, used, expired or revoked refresh token")
+    def post(self, body):
+        """Trade a refresh token for new tokens. Each refresh token works once; using one twice
+        ends its session (the token was stolen)."""
+        user, tokens, problem = service.refresh(db_session, body["refresh_token"], _settings())
+        audit.record("auth.refresh", outcome="success" if tokens else "denied", object_type="user",
+                     object_id=user.id if user else None, actor_user=user,
+                     detail={"reason": problem} if problem else None)
+        db_session.commit()
+        if tokens is None:
+            raise Unauthorized("invalid_refresh_token")
+        return _token_body(tokens), 200, {"Cache-Control": "no-store"}
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @authenticated()
+    @blp.response(204)
+    @blp.alt_response(401, description="Not logged in")
+    def post(self):
+        """End the current session: its access and refresh tokens stop working at once."""
+        current = actor()
+        service.revoke_session(db_session, current.session_id, "logout")
+        audit.record("auth.logout", object_type="session", object_id=current.session_id)
+        db_session.commit()
+
+
+def me_payload(user) -> dict:
+    place = user.place
+    payload = {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "phone": user.phone,
+        "role": user.role.value,
+        "place": place,
+        "place_chain": [*place.ancestors(), place],
+    }
+    if user.role == Role.grid_member:
+        payload["grid_cells"] = list(user.grid_cells)
+    if user.role == Role.unit_staff:
+        payload["unit"] = user.unit
+    return payload
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @authenticated()
+    @blp.response(200, MeSchema)
+    @blp.alt_response(401, description="Not logged in")
+    def get(self):
+        """The logged-in user, their place, and (by role) their grid cells or handling unit."""
+        return me_payload(actor().user)
+
+
+@blp.route("/me/password")
+class MyPassword(MethodView):
+    @authenticated()
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    @blp.alt_response(401, description="Not logged in")
+    @blp.alt_response(422, description="Wrong current password, or the new one breaks the policy")
+    def post(self, body):
+        """Change one's own password. Every other session of the account ends."""
+        current = actor()
+        user = current.user
+        hasher = _hasher()
+        ok, _ = passwords.verify_password(hasher, user.password_hash, body["current_password"])
+        if not ok:
+            raise ValidationFailed(field_error("current_password", "当前密码不正确。", "The current password is wrong."))
+        problems = passwords.password_problems(body["new_password"], user.username)
+        if problems:
+            raise ValidationFailed({"new_password": [localized(zh, en) for zh, en in problems]}, error="weak_password")
+        user.password_hash = passwords.hash_password(hasher, body["new_password"])
+        user.password_changed_at = func.now()
+        service.revoke_user_sessions(db_session, user.id, "password_changed", keep=current.session_id)
+        audit.record("user.password_change", object_type="user", object_id=user.id)
+        db_session.commit()

@@ -1,0 +1,204 @@
+"""Logging in, refreshing, logging out, and ending sessions. Plain functions, no Flask imports."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from api.auth import passwords, tokens
+from api.errors import TooManyRequests
+from models import AuthSession, LoginThrottle, RefreshToken, User
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    secret: str
+    access_ttl: int
+    session_ttl: int
+    idle_timeout: int
+    max_failures: int
+    lock_seconds: int
+
+    @classmethod
+    def from_config(cls, config) -> AuthSettings:
+        return cls(
+            secret=config["SECRET_KEY"],
+            access_ttl=config["ACCESS_TOKEN_TTL"],
+            session_ttl=config["REFRESH_SESSION_TTL"],
+            idle_timeout=config["SESSION_IDLE_TIMEOUT"],
+            max_failures=config["LOGIN_MAX_FAILURES"],
+            lock_seconds=config["LOGIN_LOCK_SECONDS"],
+        )
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    session_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """What happened, for the audit log, plus the tokens on success."""
+
+    user: User | None
+    tokens: Tokens | None
+    reason: str | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def find_login_user(db: Session, login: str) -> User | None:
+    """A username (any case) or an 11-digit mobile number."""
+    login = login.strip()
+    return db.scalars(
+        select(User).where(or_(func.lower(User.username) == login.lower(), User.phone == login))
+    ).unique().first()
+
+
+def _throttle_key(user: User | None, login: str) -> str:
+    # Known accounts are counted per account (so the username and the phone share a counter);
+    # unknown names per name, and they lock in exactly the same way.
+    return f"user:{user.id}" if user is not None else f"name:{login.strip().lower()[:90]}"
+
+
+def _locked_for(db: Session, key: str, now: datetime) -> int:
+    throttle = db.get(LoginThrottle, key)
+    if throttle is None or throttle.locked_until is None or throttle.locked_until <= now:
+        return 0
+    return int((throttle.locked_until - now).total_seconds()) + 1
+
+
+def _count_failure(db: Session, key: str, settings: AuthSettings, now: datetime) -> None:
+    """One more failure under ``key``, atomically; the limit locks it for the lock period.
+    Failures older than that period are forgotten."""
+    window = timedelta(seconds=settings.lock_seconds)
+    stmt = (
+        insert(LoginThrottle)
+        .values(key=key, failures=1, last_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=[LoginThrottle.key],
+            set_={
+                "failures": case((LoginThrottle.last_failure_at > now - window, LoginThrottle.failures + 1), else_=1),
+                "last_failure_at": now,
+            },
+        )
+        .returning(LoginThrottle.failures)
+    )
+    failures = db.execute(stmt).scalar_one()
+    if failures >= settings.max_failures:
+        db.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(failures=0, locked_until=now + window))
+
+
+def start_session(db: Session, user: User, settings: AuthSettings, *, ip: str | None, user_agent: str | None,
+                  now: datetime | None = None) -> Tokens:
+    now = now or _now()
+    session = AuthSession(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        created_at=now,
+        last_refreshed_at=now,
+        expires_at=now + timedelta(seconds=settings.session_ttl),
+        idle_expires_at=now + timedelta(seconds=settings.idle_timeout),
+        ip=ip,
+        user_agent=(user_agent or "")[:200] or None,
+    )
+    db.add(session)
+    return _issue(db, user, session, settings, now)
+
+
+def _issue(db: Session, user: User, session: AuthSession, settings: AuthSettings, now: datetime) -> Tokens:
+    refresh = tokens.new_refresh_token()
+    db.add(RefreshToken(token_hash=tokens.hash_refresh_token(refresh), session=session, issued_at=now))
+    access = tokens.issue_access_token(
+        secret=settings.secret, user_id=user.id, session_id=session.id, role=user.role.value,
+        ttl=settings.access_ttl, now=now,
+    )
+    return Tokens(access_token=access, refresh_token=refresh, expires_in=settings.access_ttl, session_id=session.id)
+
+
+def login(db: Session, login_name: str, password: str, settings: AuthSettings, hasher, *, ip: str | None,
+          user_agent: str | None) -> LoginOutcome:
+    """Check a password. Raises 429 while locked, 401 for any wrong name or password (the same
+    answer whether or not the account exists), 403 for a disabled account with the right password.
+    Failure counters are flushed, not committed: the caller commits them with the audit row."""
+    now = _now()
+    user = find_login_user(db, login_name)
+    key = _throttle_key(user, login_name)
+    locked = _locked_for(db, key, now)
+    if locked:
+        passwords.burn_time(hasher, password)
+        raise TooManyRequests("login_locked", retry_after=locked)
+    if user is None:
+        passwords.burn_time(hasher, password)
+        _count_failure(db, key, settings, now)
+        return LoginOutcome(user=None, tokens=None, reason="invalid_credentials")
+    ok, needs_rehash = passwords.verify_password(hasher, user.password_hash, password)
+    if not ok:
+        _count_failure(db, key, settings, now)
+        return LoginOutcome(user=user, tokens=None, reason="invalid_credentials")
+    if not user.is_active:
+        return LoginOutcome(user=user, tokens=None, reason="account_disabled")
+    if needs_rehash:
+        user.password_hash = passwords.hash_password(hasher, password)
+    db.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(failures=0, locked_until=None))
+    user.last_login_at = now
+    return LoginOutcome(user=user, tokens=start_session(db, user, settings, ip=ip, user_agent=user_agent, now=now))
+
+
+def refresh(db: Session, refresh_token: str, settings: AuthSettings) -> tuple[User | None, Tokens | None, str | None]:
+    """Rotate a refresh token. A token used twice means it leaked: the session is revoked."""
+    now = _now()
+    row = db.execute(
+        select(RefreshToken, AuthSession)
+        .join(AuthSession, AuthSession.id == RefreshToken.session_id)
+        .where(RefreshToken.token_hash == tokens.hash_refresh_token(refresh_token))
+        .with_for_update(of=[RefreshToken, AuthSession])
+    ).unique().one_or_none()
+    if row is None:
+        return None, None, "unknown"
+    token, session = row
+    user = session.user
+    if token.used_at is not None:
+        if session.revoked_at is None:
+            session.revoked_at, session.revoked_reason = now, "refresh_reuse"
+        return user, None, "reused"
+    if session.revoked_at is not None or session.expires_at <= now or session.idle_expires_at <= now:
+        return user, None, "expired"
+    if not user.is_active:
+        return user, None, "disabled"
+    token.used_at = now
+    session.last_refreshed_at = now
+    session.idle_expires_at = min(now + timedelta(seconds=settings.idle_timeout), session.expires_at)
+    return user, _issue(db, user, session, settings, now), None
+
+
+def revoke_session(db: Session, session_id: uuid.UUID, reason: str) -> None:
+    db.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=func.now(), revoked_reason=reason)
+    )
+
+
+def revoke_user_sessions(db: Session, user_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None) -> int:
+    """End every session of an account (all but ``keep``): disabling, password change."""
+    stmt = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    if keep is not None:
+        stmt = stmt.where(AuthSession.id != keep)
+    return db.execute(stmt.values(revoked_at=func.now(), revoked_reason=reason)).rowcount
+
+
+def unlock(db: Session, user: User) -> None:
+    db.execute(update(LoginThrottle).where(LoginThrottle.key == _throttle_key(user, user.username))
+               .values(failures=0, locked_until=None))
+

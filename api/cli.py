@@ -1,0 +1,89 @@
+"""Command-line tasks: `flask --app wsgi db upgrade`, `flask --app wsgi demo load`, `flask --app wsgi users create-admin`."""
+
+from __future__ import annotations
+
+import getpass
+import uuid
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from api.auth import passwords
+from api.demo import loader
+from models import ADMIN_ROLES, Place, PlaceKind, Role, User
+from models.db import db_session
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["url"] = url
+    return config
+
+
+def register(app: Flask) -> None:
+    db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
+    demo_cli = AppGroup("demo", help="The demo district (never in production).")
+    users_cli = AppGroup("users", help="Accounts that the API cannot create.")
+
+    @db_cli.command("upgrade")
+    @click.argument("revision", default="head")
+    def db_upgrade(revision):
+        """Migrate the database to REVISION (default: head)."""
+        command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+    @db_cli.command("downgrade")
+    @click.argument("revision")
+    def db_downgrade(revision):
+        """Migrate the database down to REVISION (e.g. -1 or base)."""
+        command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+    @demo_cli.command("load")
+    @click.option("--if-empty", is_flag=True, help="Load only into a database with no places at all.")
+    def demo_load(if_empty):
+        """Load the demo district (召陵区) and the demo accounts."""
+        if not current_app.config["ALLOW_DEMO_DATA"]:
+            raise click.ClickException("demo data is never loaded with production settings")
+        if if_empty and not loader.is_empty(db_session):
+            click.echo("demo: the database already holds places; nothing loaded")
+            return
+        if loader.is_loaded(db_session):
+            click.echo("demo: already loaded")
+            return
+        counts = loader.load(db_session, passwords.hasher_from(current_app.config))
+        db_session.commit()
+        click.echo("demo: loaded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+    @users_cli.command("create-admin")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(sorted(r.value for r in ADMIN_ROLES | {Role.district_admin})),
+                  required=True)
+    @click.option("--district-code", required=True, help="The district the account belongs to.")
+    @click.option("--display-name", default=None)
+    def create_admin(username, role, district_code, display_name):
+        """Create an administrator account (the API only creates ordinary accounts)."""
+        district = db_session.scalars(
+            select(Place).where(Place.code == district_code, Place.kind == PlaceKind.district)
+        ).first()
+        if district is None:
+            raise click.ClickException(f"no district with code {district_code}")
+        password = getpass.getpass("Password: ")
+        problems = passwords.password_problems(password, username)
+        if problems:
+            raise click.ClickException(" ".join(en for _, en in problems))
+        db_session.add(User(
+            id=uuid.uuid4(), username=username, display_name=display_name or username, role=Role(role),
+            place_id=district.id, password_hash=passwords.hash_password(passwords.hasher_from(current_app.config), password),
+        ))
+        db_session.commit()
+        click.echo(f"created {role} {username}")
+
+    app.cli.add_command(db_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,115 @@
+"""The demo district (演示数据): 召陵区 with three streets, their communities and grid cells, a
+handling unit, and the demo accounts. Everything it writes is flagged ``is_demo``; production
+settings refuse to load it."""
+
+from __future__ import annotations
+
+import uuid
+
+from geoalchemy2.shape import from_shape
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from api.auth import passwords
+from api.demo.geography import build_demo_district
+from models import GridMemberCell, HandlingUnit, Place, PlaceKind, Role, User
+
+DEMO_PASSWORD = "Demo-pass-2026"
+
+# username, display name, role, where (a place code or a key below), phone
+DEMO_ACCOUNTS = [
+    ("district_admin", "区管理员（演示）", Role.district_admin, "district", "13800000001"),
+    ("street_admin", "天桥街道管理员（演示）", Role.street_admin, "tianqiao", "13800000002"),
+    ("community_staff", "漓江路社区工作人员（演示）", Role.community_staff, "lijianglu", "13800000003"),
+    ("grid_member", "漓江路社区网格员（演示）", Role.grid_member, "lijianglu", "13800000004"),
+    ("grid_member_2", "翟庄街道网格员（演示）", Role.grid_member, "other_community", "13800000005"),
+    ("resident", "居民（演示）", Role.resident, "grid_member_cell", "13800000006"),
+    ("responder", "应急队员（演示）", Role.responder, "tianqiao", "13800000007"),
+    ("unit_staff", "城管局工作人员（演示）", Role.unit_staff, "district", "13800000008"),
+    ("audit_admin", "审计管理员（演示）", Role.audit_admin, "district", "13800000009"),
+    ("system_admin", "系统管理员（演示）", Role.system_admin, "district", "13800000010"),
+    ("security_admin", "安全管理员（演示）", Role.security_admin, "district", "13800000011"),
+]
+
+DEMO_UNIT_NAME = "召陵区城市管理局（演示）"
+
+
+class DemoRefused(RuntimeError):
+    pass
+
+
+def is_empty(db: Session) -> bool:
+    return not db.scalar(select(exists().where(Place.id.isnot(None))))
+
+
+def is_loaded(db: Session) -> bool:
+    return bool(db.scalar(select(exists().where(Place.is_demo.is_(True)))))
+
+
+def _add_place(db: Session, kind: PlaceKind, spec, parent: Place | None) -> Place:
+    place_id = uuid.uuid4()
+    place = Place(
+        id=place_id,
+        kind=kind,
+        code=spec.code,
+        name=spec.name,
+        parent_id=parent.id if parent else None,
+        path=(parent.path if parent else "/") + f"{place_id}/",
+        boundary=from_shape(spec.boundary, srid=4326),
+        is_demo=True,
+    )
+    db.add(place)
+    return place
+
+
+def load(db: Session, hasher) -> dict:
+    """Write the demo district and accounts in the caller's transaction. Returns what it made."""
+    if is_loaded(db):
+        raise DemoRefused("the demo district is already loaded")
+    spec = build_demo_district()
+    district = _add_place(db, PlaceKind.district, spec, None)
+    places: dict[str, Place] = {"district": district}
+    cells: list[Place] = []
+    for s_index, street_spec in enumerate(spec.streets):
+        street = _add_place(db, PlaceKind.street, street_spec, district)
+        if street_spec.name == "天桥街道":
+            places["tianqiao"] = street
+        for c_index, community_spec in enumerate(street_spec.communities):
+            community = _add_place(db, PlaceKind.community, community_spec, street)
+            if community_spec.name == "漓江路社区":
+                places["lijianglu"] = community
+            elif s_index == 1 and c_index == 0:
+                places["other_community"] = community
+            for cell_spec in community_spec.cells:
+                cells.append(_add_place(db, PlaceKind.grid_cell, cell_spec, community))
+    db.flush()
+    lijianglu_cells = sorted((c for c in cells if c.parent_id == places["lijianglu"].id), key=lambda c: c.code)
+    other_cells = sorted((c for c in cells if c.parent_id == places["other_community"].id), key=lambda c: c.code)
+    places["grid_member_cell"] = lijianglu_cells[0]
+
+    unit = HandlingUnit(id=uuid.uuid4(), name=DEMO_UNIT_NAME, place_id=district.id, is_demo=True)
+    db.add(unit)
+    db.flush()
+
+    password_hash = None
+    users = {}
+    for username, display_name, role, where, phone in DEMO_ACCOUNTS:
+        # One hash per account would cost ~11 argon2 runs for the same published password.
+        password_hash = password_hash or passwords.hash_password(hasher, DEMO_PASSWORD)
+        user = User(
+            id=uuid.uuid4(), username=username, display_name=display_name, role=role, phone=phone,
+            place_id=places[where].id, unit_id=unit.id if role == Role.unit_staff else None,
+            password_hash=password_hash, is_demo=True,
+        )
+        db.add(user)
+        users[username] = user
+    db.flush()
+    db.add(GridMemberCell(user_id=users["grid_member"].id, grid_cell_id=lijianglu_cells[0].id))
+    db.add(GridMemberCell(user_id=users["grid_member_2"].id, grid_cell_id=other_cells[0].id))
+    db.flush()
+    return {
+        "streets": len(spec.streets),
+        "communities": sum(len(s.communities) for s in spec.streets),
+        "grid_cells": len(cells),
+        "accounts": len(users),
+    }

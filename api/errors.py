@@ -1,0 +1,232 @@
+"""One error shape for every error, raised from services as typed domain errors and mapped once.
+
+Every error answer is JSON::
+
+    {"code": 422, "status": "Unprocessable Entity", "error": "validation_failed",
+     "message": "请求数据有误。", "errors": {"field": ["…"]}}
+
+``error`` is a stable machine name; ``message`` is Chinese unless the client asks for English
+(``Accept-Language: en``).
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from flask import Response, current_app, json, request
+from werkzeug.exceptions import HTTPException
+
+from api.i18n import negotiate, translate_errors
+
+log = logging.getLogger(__name__)
+
+# error name -> (Chinese, English). Messages may hold {placeholders} filled from the error's params.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "bad_request": ("请求无效。", "The request is invalid."),
+    "malformed_json": ("请求体不是有效的 JSON。", "The request body is not valid JSON."),
+    "validation_failed": ("请求数据有误，请检查标出的字段。", "The request data is invalid; see the fields listed."),
+    "unauthorized": ("需要登录。", "Authentication is required."),
+    "invalid_token": ("登录凭证无效或已过期，请重新登录。", "The access token is invalid or has expired; log in again."),
+    "invalid_credentials": ("用户名或密码错误。", "Wrong username or password."),
+    "invalid_refresh_token": ("刷新凭证无效或已过期，请重新登录。", "The refresh token is invalid or has expired; log in again."),
+    "account_disabled": ("该账号已停用。", "This account is disabled."),
+    "forbidden": ("当前角色无权执行此操作。", "Your role may not do this."),
+    "not_found": ("找不到该资源。", "The resource was not found."),
+    "method_not_allowed": ("不支持该请求方法。", "This method is not allowed here."),
+    "conflict": ("与现有数据冲突。", "This conflicts with existing data."),
+    "username_taken": ("用户名或手机号已被使用。", "The username or phone number is already in use."),
+    "precondition_failed": ("数据已被他人修改，请刷新后重试。", "The record has changed since you read it; reload and try again."),
+    "precondition_required": ("修改前需提供 If-Match 请求头。", "An If-Match header is required to change this record."),
+    "payload_too_large": ("请求体过大（上限 {limit} 字节）。", "The request body is too large (limit {limit} bytes)."),
+    "unsupported_media_type": ("不支持的内容类型。", "Unsupported content type."),
+    "too_many_requests": ("请求过于频繁，请 {retry_after} 秒后再试。", "Too many requests; try again in {retry_after} s."),
+    "login_locked": (
+        "登录失败次数过多，请 {retry_after} 秒后再试。",
+        "Too many failed logins; try again in {retry_after} s.",
+    ),
+    "weak_password": ("密码不符合要求。", "The password does not meet the policy."),
+    "internal_error": ("服务器内部错误，请稍后重试。", "Internal server error; please try again later."),
+    "service_unavailable": ("服务暂不可用。", "The service is unavailable."),
+}
+
+DEFAULT_ERROR_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    428: "precondition_required",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class DomainError(Exception):
+    """Raised by services; turned into the one error shape by :func:`handle_exception`."""
+
+    status = 400
+    error = "bad_request"
+
+    def __init__(self, error: str | None = None, *, status: int | None = None, errors: dict | None = None,
+                 headers: dict | None = None, **params):
+        self.error = error or self.error
+        self.status = status or self.status
+        self.errors = errors or {}
+        self.headers = headers or {}
+        self.params = params
+        super().__init__(self.error)
+
+
+class BadRequest(DomainError):
+    status, error = 400, "bad_request"
+
+
+class Unauthorized(DomainError):
+    status, error = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, error = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, error = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, error = 409, "conflict"
+
+
+class ValidationFailed(DomainError):
+    """A 422 naming the fields: ``ValidationFailed({"place_id": ["…"]})``."""
+
+    status, error = 422, "validation_failed"
+
+    def __init__(self, errors: dict | None = None, error: str | None = None, **kw):
+        super().__init__(error, errors=errors, **kw)
+
+
+class TooManyRequests(DomainError):
+    status, error = 429, "too_many_requests"
+
+    def __init__(self, error: str | None = None, *, retry_after: int = 60, **kw):
+        retry_after = max(1, int(retry_after))
+        super().__init__(error, headers={"Retry-After": str(retry_after)}, retry_after=retry_after, **kw)
+
+
+def localized(zh: str, en: str) -> str:
+    """Pick the caller's language for a message written in both."""
+    return en if current_language() == "en" else zh
+
+
+def field_error(field: str, zh: str, en: str) -> dict:
+    """An ``errors`` entry in the caller's language."""
+    return {field: [localized(zh, en)]}
+
+
+def current_language() -> str:
+    try:
+        return negotiate(request.headers.get("Accept-Language"))
+    except RuntimeError:  # outside a request
+        return "zh"
+
+
+def message_for(error: str, lang: str, params: dict | None = None) -> str:
+    zh, en = MESSAGES.get(error, MESSAGES["bad_request"])
+    template = en if lang == "en" else zh
+    try:
+        return template.format(**(params or {}))
+    except (KeyError, IndexError):
+        return template
+
+
+def error_response(status: int, error: str | None = None, *, errors: dict | None = None,
+                   params: dict | None = None, headers: dict | None = None) -> Response:
+    lang = current_language()
+    error = error or DEFAULT_ERROR_BY_STATUS.get(status, "bad_request")
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Error"
+    body = {
+        "code": status,
+        "status": reason,
+        "error": error,
+        "message": message_for(error, lang, params),
+        "errors": translate_errors(_localize(errors or {}, lang), lang),
+    }
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    response.headers["Content-Language"] = "en" if lang == "en" else "zh-CN"
+    return response
+
+
+def _localize(errors, lang: str):
+    """Services write messages as (Chinese, English) pairs; pick the caller's language."""
+    if isinstance(errors, tuple) and len(errors) == 2 and all(isinstance(m, str) for m in errors):
+        return errors[1] if lang == "en" else errors[0]
+    if isinstance(errors, dict):
+        return {key: _localize(value, lang) for key, value in errors.items()}
+    if isinstance(errors, (list, tuple)):
+        return [_localize(value, lang) for value in errors]
+    return errors
+
+
+def _flatten_locations(messages) -> dict:
+    """webargs keys errors by location ({"json": {...}, "query": {...}}); clients want fields."""
+    if not isinstance(messages, dict):
+        return {"_request": messages if isinstance(messages, list) else [str(messages)]}
+    flat: dict = {}
+    for location, errs in messages.items():
+        if isinstance(errs, dict):
+            for field, value in errs.items():
+                flat.setdefault(field, value)
+        else:
+            flat[f"_{location}"] = errs if isinstance(errs, list) else [errs]
+    return flat
+
+
+def handle_http_exception(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages")
+    error = None
+    errors = None
+    params: dict = {}
+    headers = dict(data.get("headers") or {})
+    if status == 400 and messages and "Invalid JSON body." in str(messages):
+        error = "malformed_json"
+    elif status == 422 and messages:
+        errors = _flatten_locations(messages)
+    elif status == 413:
+        params["limit"] = current_app.config.get("MAX_CONTENT_LENGTH")
+    elif status == 429:
+        params["retry_after"] = headers.get("Retry-After", 60)
+    if status == 405 and exc.valid_methods if hasattr(exc, "valid_methods") else False:
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    return error_response(status, error, errors=errors, params=params, headers=headers)
+
+
+def handle_domain_error(exc: DomainError) -> Response:
+    return error_response(exc.status, exc.error, errors=exc.errors, params=exc.params, headers=exc.headers)
+
+
+def handle_unexpected(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return handle_http_exception(exc)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500)
+
+
+def register_error_handlers(app) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
