@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import audit
 from api.errors import register_error_handlers
-from api.extensions import api
+from api.extensions import Api
 from api.geo import register_fields
 from config import BaseConfig, load_config
 from models.db import db_session, init_engine
@@ -49,10 +49,10 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     init_engine(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"],
                 statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"])
 
-    api.init_app(app)
+    api = Api(app)
     register_fields(api)
     register_error_handlers(app)
-    _register_blueprints(app)
+    _register_blueprints(app, api)
     _register_request_hooks(app)
     _register_cli(app)
 
@@ -64,7 +64,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
+def _register_blueprints(app: Flask, api: Api) -> None:
     from api.audit_events.resources import blp as audit_blp
     from api.auth.resources import blp as auth_blp
     from api.health import bp as health_bp

@@ -61,5 +61,3 @@ class OutputSchema(ma.Schema):
     class Meta:
         ordered = True
 
-
-api = Api()
