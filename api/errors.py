@@ -219,9 +219,20 @@ def handle_domain_error(exc: DomainError) -> Response:
     return error_response(exc.status, exc.error, errors=exc.errors, params=exc.params, headers=exc.headers)
 
 
+# PostgreSQL error codes that mean "the request clashed with the data", not "the server broke".
+_PG_CONFLICTS = {"23505": (409, "conflict"), "23503": (409, "conflict"), "23514": (422, "validation_failed"),
+                 "40001": (409, "conflict"), "40P01": (409, "conflict"), "57014": (503, "service_unavailable")}
+
+
 def handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
+    pgcode = getattr(getattr(exc, "orig", None), "pgcode", None)
+    if pgcode in _PG_CONFLICTS:
+        # e.g. two requests racing for the same unique username: the loser gets 409, not 500
+        log.info("database refused %s %s: %s", request.method, request.path, pgcode)
+        status, error = _PG_CONFLICTS[pgcode]
+        return error_response(status, error)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500)
 

@@ -1,0 +1,103 @@
+"""One error shape for every error (issue 2 point 8), and the limits on input."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.places import service as places_service
+
+SHAPE = {"code", "status", "message", "errors", "error"}
+
+
+def _check_shape(response, status, error=None):
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == SHAPE
+    assert body["code"] == status
+    if error:
+        assert body["error"] == error
+    return body
+
+
+def test_malformed_json_is_400(client):
+    """A body that is not JSON: 400 malformed_json, in Chinese."""
+    response = client.post("/api/v1/auth/login", data='{"username": ', content_type="application/json")
+    body = _check_shape(response, 400, "malformed_json")
+    assert "JSON" in body["message"] and any("\u4e00" <= ch <= "\u9fff" for ch in body["message"])
+
+
+def test_wrong_types_missing_and_unknown_fields_are_422_naming_them(client):
+    """Each bad field is named, with a Chinese message by default."""
+    response = client.post("/api/v1/auth/login", json={"username": 12, "surprise": True})
+    body = _check_shape(response, 422, "validation_failed")
+    assert set(body["errors"]) == {"username", "password", "surprise"}
+    assert body["errors"]["password"] == ["缺少必填字段。"]
+    assert body["errors"]["surprise"] == ["未知字段。"]
+
+
+def test_english_on_request(client):
+    """Accept-Language: en gives English messages, field messages included."""
+    response = client.post("/api/v1/auth/login", json={"username": "x"}, headers={"Accept-Language": "en-US,en;q=0.9"})
+    body = _check_shape(response, 422)
+    assert body["message"].startswith("The request data is invalid")
+    assert body["errors"]["password"] == ["Missing data for required field."]
+    assert response.headers["Content-Language"] == "en"
+
+
+def test_unknown_path_is_json_404(client):
+    """Even a path that does not exist answers in the error shape, never HTML."""
+    _check_shape(client.get("/api/v1/no-such-thing"), 404, "not_found")
+
+
+def test_wrong_method_is_json_405(client):
+    """A GET on a POST-only path: 405 in the error shape."""
+    _check_shape(client.get("/api/v1/auth/login"), 405, "method_not_allowed")
+
+
+def test_oversized_body_is_413(app, client):
+    """A body over MAX_CONTENT_LENGTH is refused with 413 before it is parsed."""
+    big = '{"username": "' + "a" * (app.config["MAX_CONTENT_LENGTH"] + 10) + '", "password": "x"}'
+    body = _check_shape(client.post("/api/v1/auth/login", data=big, content_type="application/json"), 413,
+                        "payload_too_large")
+    assert str(app.config["MAX_CONTENT_LENGTH"]) in body["message"]
+
+
+def test_page_size_is_capped(client, as_user):
+    """page_size over 100 is a 422 naming page_size, not a huge answer."""
+    body = _check_shape(client.get("/api/v1/grid-cells?page_size=1000", headers=as_user("district_admin")), 422)
+    assert "page_size" in body["errors"]
+
+
+def test_pagination_header(client, as_user):
+    """Lists carry X-Pagination with the total."""
+    response = client.get("/api/v1/grid-cells?page=2&page_size=10", headers=as_user("district_admin"))
+    assert response.status_code == 200
+    assert len(response.get_json()) == 10
+    assert '"page": 2' in response.headers["X-Pagination"]
+
+
+def test_bad_uuid_in_path_is_404(client, as_user):
+    """A malformed id is simply not found."""
+    _check_shape(client.get("/api/v1/grid-cells/not-a-uuid", headers=as_user("district_admin")), 404)
+
+
+def test_unexpected_failure_is_json_500_without_trace(client, as_user, monkeypatch):
+    """A bug answers 500 in the error shape, with no stack trace in the body."""
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(places_service, "list_grid_cells", boom)
+    response = client.get("/api/v1/grid-cells", headers=as_user("district_admin"))
+    body = _check_shape(response, 500, "internal_error")
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert body["errors"] == {}
+
+
+@pytest.mark.parametrize("accept", [None, "zh-CN", "fr", "*"])
+def test_chinese_is_the_default(client, accept):
+    """Anything but a preference for English gets Chinese."""
+    headers = {"Accept-Language": accept} if accept else {}
+    body = client.get("/api/v1/me", headers=headers).get_json()
+    assert body["message"] == "需要登录。"
