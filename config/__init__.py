@@ -27,13 +27,6 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
-
-
 class BaseConfig:
     ENV_NAME = "base"
     # Demo data (demo accounts with a published password) may only be loaded where this is true.

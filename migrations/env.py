@@ -10,6 +10,7 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
 import models
+from models.alembic_support import include_object
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -23,13 +24,6 @@ def _url() -> str:
     if not url:
         raise RuntimeError("DATABASE_URL is not set")
     return url
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    # PostGIS' own tables (spatial_ref_sys, topology…) are not ours to manage.
-    if type_ == "table" and reflected and compare_to is None and name not in target_metadata.tables:
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def _configure(**kwargs) -> None:

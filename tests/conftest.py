@@ -24,7 +24,7 @@ from models.db import db_session, get_engine, session_factory
 DEMO_PASSWORD = loader.DEMO_PASSWORD
 
 
-def test_database_url() -> str:
+def database_url_for_tests() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         pytest.exit("TEST_DATABASE_URL is not set: run the suite with `make test`", returncode=2)
@@ -41,7 +41,7 @@ def reset_schema(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def app():
-    url = test_database_url()
+    url = database_url_for_tests()
     reset_schema(url)
     command.upgrade(alembic_config(url), "head")
     config = TestingConfig()

@@ -1,0 +1,100 @@
+"""The demo district and its accounts (issue 2 point 11)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+
+from api import create_app
+from api.demo import loader
+from config import ProductionConfig
+from models import GridCell, HandlingUnit, Place, PlaceKind, Role, User
+
+CONTRACT_ACCOUNTS = {"district_admin", "street_admin", "community_staff", "grid_member", "grid_member_2", "resident",
+                     "responder", "unit_staff", "audit_admin"}
+
+
+def _user(db, username) -> User:
+    return db.scalars(select(User).where(User.username == username)).unique().one()
+
+
+def test_district_streets_and_counts(db):
+    """召陵区 with 天桥, 翟庄 and 东城 streets, at least 9 communities and 100 cells, all flagged demo."""
+    district = db.scalars(select(Place).where(Place.kind == PlaceKind.district, Place.code == "411104")).one()
+    assert district.name == "召陵区" and district.is_demo
+    streets = {p.name for p in db.scalars(select(Place).where(Place.parent_id == district.id))}
+    assert streets == {"天桥街道", "翟庄街道", "东城街道"}
+    assert db.scalar(select(func.count()).where(Place.kind == PlaceKind.community, Place.is_demo)) >= 9
+    assert db.scalar(select(func.count(GridCell.id)).where(GridCell.is_demo)) >= 100
+
+
+def test_lijianglu_is_in_tianqiao(db):
+    """漓江路社区 belongs to 天桥街道."""
+    community = db.scalars(select(Place).where(Place.name == "漓江路社区")).one()
+    assert community.parent.name == "天桥街道"
+
+
+def test_cells_tile_their_community_near_luohe(db):
+    """In PostGIS too, each community's cells cover it without overlapping, around 114.0 E 33.58 N."""
+    gaps = db.execute(text("""
+        SELECT c.name, ST_Area(ST_SymDifference(c.boundary, ST_Union(g.boundary))::geography) AS m2
+        FROM places c JOIN places g ON g.parent_id = c.id
+        WHERE c.kind = 'community' GROUP BY c.id""")).all()
+    assert len(gaps) >= 9 and all(m2 < 1.0 for _, m2 in gaps), gaps
+    overlaps = db.scalar(text("""
+        SELECT count(*) FROM places a JOIN places b ON a.parent_id = b.parent_id AND a.id < b.id
+        WHERE a.kind = 'grid_cell' AND b.kind = 'grid_cell' AND ST_Intersects(a.boundary, b.boundary)
+          AND ST_Area(ST_Intersection(a.boundary, b.boundary)::geography) > 1"""))
+    assert overlaps == 0
+    assert db.scalar(text("SELECT bool_and(ST_IsValid(boundary)) FROM places")) is True
+    lng, lat = db.execute(text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Union(boundary)) c "
+                               "FROM places WHERE kind = 'grid_cell' AND is_demo) s")).one()
+    assert 113.9 < lng < 114.1 and 33.5 < lat < 33.7
+
+
+def test_demo_accounts_exist_where_the_contract_says(db):
+    """Every contract account exists, is demo, and sits in its place."""
+    users = {u.username: u for u in db.scalars(select(User).where(User.is_demo)).unique()}
+    assert CONTRACT_ACCOUNTS <= set(users)
+    assert users["street_admin"].place.name == "天桥街道"
+    assert users["community_staff"].place.name == "漓江路社区"
+    assert users["grid_member"].grid_cells[0].parent.name == "漓江路社区"
+    assert users["grid_member_2"].grid_cells[0].parent.name != "漓江路社区"
+    assert users["resident"].place_id == users["grid_member"].grid_cells[0].id
+    assert users["unit_staff"].role == Role.unit_staff and users["unit_staff"].unit.name.startswith("召陵区城市管理局")
+    assert users["audit_admin"].role == Role.audit_admin
+
+
+def test_every_demo_account_logs_in_with_the_published_password(client):
+    """Demo-pass-2026 opens every demo account, and /me gives the contract's fields."""
+    for username in sorted(CONTRACT_ACCOUNTS):
+        tokens = client.login(username).get_json()
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).get_json()
+        assert me["username"] == username and me["role"] and me["place"]["id"]
+        assert ("grid_cells" in me) == (me["role"] == "grid_member")
+        assert ("unit" in me) == (me["role"] == "unit_staff")
+
+
+def test_loading_twice_is_refused(db, app):
+    """The loader does not write the demo district twice."""
+    assert loader.is_loaded(db)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0 and "already loaded" in result.output
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert "nothing loaded" in result.output
+    assert db.scalar(select(func.count()).where(Place.code == "411104")) == 1
+
+
+def test_production_settings_never_load_demo_data(monkeypatch, app):
+    """`flask demo load` under production settings refuses and writes nothing."""
+    monkeypatch.setenv("SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    production = create_app(ProductionConfig())
+    result = production.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code != 0
+    assert "production" in result.output
+
+
+def test_demo_unit_is_flagged(db):
+    """The demo handling unit is demo data too."""
+    assert all(unit.is_demo for unit in db.scalars(select(HandlingUnit)))
