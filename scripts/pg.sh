@@ -13,7 +13,12 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BASE="$ROOT/var/pg"
-PGDATA="$BASE/data"
+# The cluster itself: data/ and run/ (socket, server log). A real folder under ./var/pg, or, when
+# the cluster's owner cannot reach ./var (a checkout under a private home folder, e.g. /root),
+# a link to /var/lib/gridgov/<hash of this checkout's path>.
+CLUSTER="$BASE/cluster"
+PGDATA="$CLUSTER/data"
+RUN="$CLUSTER/run"
 PORT="${GRIDGOV_PG_PORT:-55432}"
 SUPERUSER=gridgov
 PWFILE="$BASE/password"
@@ -79,22 +84,34 @@ pick_owner() {
 
 password() { cat "$PWFILE"; }
 
+make_cluster_dir() {
+  mkdir -p "$BASE"
+  if [ -z "$OWNER" ]; then mkdir -p "$CLUSTER"; return 0; fi
+  chmod 755 "$BASE"
+  if as_owner test -x "$BASE"; then
+    mkdir -p "$CLUSTER"
+  else
+    local outside
+    outside="/var/lib/gridgov/$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
+    log "'$OWNER' cannot reach $BASE; keeping the cluster in $outside (linked from $CLUSTER)"
+    mkdir -p "$outside"
+    chmod 755 /var/lib/gridgov
+    ln -sfn "$outside" "$CLUSTER"
+  fi
+  chown "$OWNER" "$CLUSTER/"
+}
+
 init_cluster() {
   [ -f "$PGDATA/PG_VERSION" ] && return 0
-  log "creating the private cluster in $PGDATA (port $PORT)"
-  mkdir -p "$BASE/run"
+  log "creating the private cluster in $CLUSTER (port $PORT)"
+  make_cluster_dir
   umask 077
   if [ ! -s "$PWFILE" ]; then
     head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$PWFILE"
   fi
-  local tmp_pw="$BASE/run/initdb-pw"
-  cp "$PWFILE" "$tmp_pw"
-  mkdir -p "$PGDATA"
-  if [ -n "$OWNER" ]; then
-    chown -R "$OWNER" "$BASE/run" "$PGDATA"
-    chmod 755 "$BASE"
-    as_owner test -x "$BASE" || die "the user '$OWNER' cannot reach $BASE: make the folders above it traversable (chmod o+x) or set DATABASE_URL"
-  fi
+  as_owner mkdir -p "$PGDATA" "$RUN"
+  local tmp_pw="$RUN/initdb-pw"
+  as_owner tee "$tmp_pw" >/dev/null < "$PWFILE"
   as_owner "$BIN/initdb" -D "$PGDATA" -U "$SUPERUSER" --pwfile="$tmp_pw" -E UTF8 --locale=C.UTF-8 \
     --auth-local=scram-sha-256 --auth-host=scram-sha-256 >"$BASE/initdb.log" 2>&1 \
     || { rm -f "$tmp_pw"; cat "$BASE/initdb.log" >&2; die "initdb failed"; }
@@ -103,7 +120,7 @@ init_cluster() {
 # GridGov private cluster
 listen_addresses = '127.0.0.1'
 port = $PORT
-unix_socket_directories = '$BASE/run'
+unix_socket_directories = '$RUN'
 max_connections = 100
 shared_buffers = 256MB
 timezone = 'UTC'
@@ -116,8 +133,8 @@ is_running() { as_owner "$BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
 start_cluster() {
   is_running && return 0
   log "starting PostgreSQL on 127.0.0.1:$PORT"
-  as_owner "$BIN/pg_ctl" -D "$PGDATA" -l "$BASE/run/server.log" -w -t 60 start >/dev/null \
-    || { tail -n 20 "$BASE/run/server.log" >&2 || true; die "PostgreSQL did not start (is port $PORT taken? set GRIDGOV_PG_PORT)"; }
+  as_owner "$BIN/pg_ctl" -D "$PGDATA" -l "$RUN/server.log" -w -t 60 start >/dev/null \
+    || { tail -n 20 "$RUN/server.log" >&2 || true; die "PostgreSQL did not start (is port $PORT taken? set GRIDGOV_PG_PORT)"; }
 }
 
 psql_admin() {
