@@ -19,6 +19,17 @@ BASE="$ROOT/var/pg"
 CLUSTER="$BASE/cluster"
 PGDATA="$CLUSTER/data"
 RUN="$CLUSTER/run"
+
+# The owner may not be able to pass through ./var (see above): give it the link's real target.
+resolve_paths() {
+  if [ -e "$CLUSTER" ]; then
+    local real
+    real=$(readlink -f "$CLUSTER")
+    PGDATA="$real/data"
+    RUN="$real/run"
+  fi
+}
+resolve_paths
 PORT="${GRIDGOV_PG_PORT:-55432}"
 SUPERUSER=gridgov
 PWFILE="$BASE/password"
@@ -99,6 +110,7 @@ make_cluster_dir() {
     ln -sfn "$outside" "$CLUSTER"
   fi
   chown "$OWNER" "$CLUSTER/"
+  resolve_paths
 }
 
 init_cluster() {
