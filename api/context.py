@@ -106,6 +106,10 @@ def authenticated(action: str | None = None):
         wrapper._apidoc["manual_doc"] = deepupdate(
             deepcopy(wrapper._apidoc.get("manual_doc", {})), {"security": [{"bearerAuth": []}]}
         )
+        responses = wrapper._apidoc.setdefault("response", {}).setdefault("responses", {})
+        responses.setdefault(401, ["UNAUTHORIZED"])  # references to flask-smorest's error responses
+        if action is not None:
+            responses.setdefault(403, ["FORBIDDEN"])
         wrapper.gridgov_action = action
         return wrapper
 

@@ -11,7 +11,7 @@ from api.auth import passwords, service
 from api.auth.schemas import LoginSchema, MeSchema, PasswordChangeSchema, RefreshSchema, TokenSchema
 from api.context import actor, authenticated, client_ip
 from api.errors import DomainError, Unauthorized, ValidationFailed, field_error, localized
-from api.extensions import Blueprint
+from api.extensions import Blueprint, ErrorSchema
 from models import Role
 from models.db import db_session
 
@@ -35,9 +35,9 @@ def _token_body(tokens: service.Tokens) -> dict:
 class Login(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
-    @blp.alt_response(401, description="Wrong username or password (the same answer for unknown users)")
-    @blp.alt_response(403, description="Account disabled")
-    @blp.alt_response(429, description="Too many attempts, or the account is locked for a while")
+    @blp.alt_response(401, schema=ErrorSchema, description="Wrong username or password (the same answer for unknown users)")
+    @blp.alt_response(403, schema=ErrorSchema, description="Account disabled")
+    @blp.alt_response(429, schema=ErrorSchema, description="Too many attempts, or the account is locked for a while")
     def post(self, body):
         """Log in with a username or mobile number and a password."""
         ip = client_ip()
@@ -74,7 +74,7 @@ class Login(MethodView):
 class Refresh(MethodView):
     @blp.arguments(RefreshSchema)
     @blp.response(200, TokenSchema)
-    @blp.alt_response(401, description="Unknown, used, expired or revoked refresh token")
+    @blp.alt_response(401, schema=ErrorSchema, description="Unknown, used, expired or revoked refresh token")
     def post(self, body):
         """Trade a refresh token for new tokens. Each refresh token works once; using one twice
         ends its session (the token was stolen)."""
@@ -92,7 +92,6 @@ class Refresh(MethodView):
 class Logout(MethodView):
     @authenticated()
     @blp.response(204)
-    @blp.alt_response(401, description="Not logged in")
     def post(self):
         """End the current session: its access and refresh tokens stop working at once."""
         current = actor()
@@ -123,7 +122,6 @@ def me_payload(user) -> dict:
 class Me(MethodView):
     @authenticated()
     @blp.response(200, MeSchema)
-    @blp.alt_response(401, description="Not logged in")
     def get(self):
         """The logged-in user, their place, and (by role) their grid cells or handling unit."""
         return me_payload(actor().user)
@@ -134,8 +132,7 @@ class MyPassword(MethodView):
     @authenticated()
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
-    @blp.alt_response(401, description="Not logged in")
-    @blp.alt_response(422, description="Wrong current password, or the new one breaks the policy")
+    @blp.alt_response(422, schema=ErrorSchema, description="Wrong current password, or the new one breaks the policy")
     def post(self, body):
         """Change one's own password. Every other session of the account ends."""
         current = actor()

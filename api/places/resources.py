@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from api.context import authenticated, scope
-from api.extensions import Blueprint, QueryPage
+from api.extensions import Blueprint, ErrorSchema, QueryPage
 from api.places import service
 from api.places.schemas import (
     GridCellDetailSchema,
@@ -41,7 +41,7 @@ class Places(MethodView):
 class PlaceById(MethodView):
     @authenticated("places.read")
     @blp.response(200, PlaceDetailSchema)
-    @blp.alt_response(404, description="No such place within your scope")
+    @blp.alt_response(404, schema=ErrorSchema, description="No such place within your scope")
     def get(self, place_id):
         """One place with its boundary and ancestors."""
         return service.place_view(service.get_place(db_session, place_id, scope()))
@@ -62,7 +62,7 @@ class GridCells(MethodView):
 class GridCellById(MethodView):
     @authenticated("places.read")
     @blp.response(200, GridCellDetailSchema)
-    @blp.alt_response(404, description="No such grid cell within your scope")
+    @blp.alt_response(404, schema=ErrorSchema, description="No such grid cell within your scope")
     def get(self, cell_id):
         """One grid cell with its boundary (GeoJSON, WGS-84)."""
         return service.cell_view(service.get_grid_cell(db_session, cell_id, scope()))

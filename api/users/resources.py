@@ -10,7 +10,7 @@ from api import audit
 from api.auth import passwords
 from api.auth.service import unlock
 from api.context import authenticated, scope
-from api.extensions import Blueprint, QueryPage
+from api.extensions import Blueprint, ErrorSchema, QueryPage
 from api.users import service
 from api.users.schemas import UserCreateSchema, UserQueryArgsSchema, UserSchema, UserUpdateSchema
 from models.db import db_session
@@ -35,8 +35,8 @@ class Users(MethodView):
     @authenticated("users.create")
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
-    @blp.alt_response(404, description="place_id, unit_id or a grid cell is not within your scope")
-    @blp.alt_response(409, description="Username or phone already taken")
+    @blp.alt_response(404, schema=ErrorSchema, description="place_id, unit_id or a grid cell is not within your scope")
+    @blp.alt_response(409, schema=ErrorSchema, description="Username or phone already taken")
     def post(self, body):
         """Create an account (system administrator)."""
         user = service.create_user(db_session, scope(), body, _hasher())
@@ -50,7 +50,7 @@ class UserById(MethodView):
     @authenticated("users.read")
     @blp.etag
     @blp.response(200, UserSchema)
-    @blp.alt_response(404, description="No such account within your scope")
+    @blp.alt_response(404, schema=ErrorSchema, description="No such account within your scope")
     def get(self, user_id):
         """One account."""
         return service.get_user(db_session, user_id, scope())
@@ -59,9 +59,9 @@ class UserById(MethodView):
     @blp.etag
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
-    @blp.alt_response(404, description="No such account within your scope")
-    @blp.alt_response(412, description="The account changed since you read it (ETag)")
-    @blp.alt_response(428, description="If-Match is required")
+    @blp.alt_response(404, schema=ErrorSchema, description="No such account within your scope")
+    @blp.alt_response(412, schema=ErrorSchema, description="The account changed since you read it (ETag)")
+    @blp.alt_response(428, schema=ErrorSchema, description="If-Match is required")
     def patch(self, body, user_id):
         """Change an account (system administrator). `is_active: false` ends all its sessions."""
         user = service.get_user(db_session, user_id, scope(), for_update=True)
@@ -77,7 +77,7 @@ class UserById(MethodView):
 class UserUnlock(MethodView):
     @authenticated("users.unlock")
     @blp.response(204)
-    @blp.alt_response(404, description="No such account within your scope")
+    @blp.alt_response(404, schema=ErrorSchema, description="No such account within your scope")
     def post(self, user_id):
         """Lift a login lock before it runs out (security administrator)."""
         user = service.get_user(db_session, user_id, scope())
