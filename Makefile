@@ -16,6 +16,9 @@ stop:
 test: dev-venv
 	@scripts/test.sh
 
+lint: dev-venv
+	@$(VENV)/bin/ruff check api models config tests scripts migrations wsgi.py
+
 venv: $(VENV)/.runtime-installed
 
 dev-venv: $(VENV)/.dev-installed

@@ -11,17 +11,17 @@ import functools
 import uuid
 from copy import deepcopy
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app, g, request
 from flask_smorest.utils import deepupdate
 from sqlalchemy import select
 
+from api.auth.tokens import decode_access_token
 from api.errors import Unauthorized
 from api.policy import Scope, require
 from models import AuthSession, User
 from models.db import db_session
-from api.auth.tokens import decode_access_token
 
 
 @dataclass
@@ -73,7 +73,7 @@ def load_actor() -> Actor:
     claims = decode_access_token(token, secret=current_app.config["SECRET_KEY"])
     if claims is None:
         raise Unauthorized("invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     row = db_session.execute(
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
@@ -15,9 +15,9 @@ from models.db import db_session
 
 def hit(key: str, *, limit: int, window_seconds: int, error: str = "too_many_requests") -> None:
     """Count one request under ``key``; 429 once ``limit`` is passed within the window."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     start_ts = int(now.timestamp()) // window_seconds * window_seconds
-    window_start = datetime.fromtimestamp(start_ts, timezone.utc)
+    window_start = datetime.fromtimestamp(start_ts, UTC)
     stmt = (
         insert(RateCounter)
         .values(key=key[:100], window_start=window_start, count=1)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session as OrmSession, scoped_session, sessionmaker
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 session_factory = sessionmaker(expire_on_commit=False)
 db_session: scoped_session[OrmSession] = scoped_session(session_factory)

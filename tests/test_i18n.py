@@ -429,7 +429,7 @@ def _rendered_field_messages():
         for klass in reversed(cls.__mro__):
             messages.update(klass.__dict__.get("default_error_messages", {}))
         obj_type = getattr(cls, "OBJ_TYPE", None)
-        for key, template in messages.items():
+        for _key, template in messages.items():
             if "{obj_type}" in template and obj_type is None:
                 continue  # abstract temporal base class
             if "{awareness}" in template and not hasattr(cls, "AWARENESS"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -15,7 +15,7 @@ ISSUER = "gridgov"
 
 def issue_access_token(*, secret: str, user_id: uuid.UUID, session_id: uuid.UUID, role: str, ttl: int,
                        now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     claims = {
         "iss": ISSUER,
         "sub": str(user_id),

@@ -5,13 +5,12 @@ their server-side sessions, and the append-only audit log (UPDATE, DELETE and TR
 audit_events are refused by triggers, whatever the application asks).
 
 Revision ID: 3ecd938cc6c5
-Revises: 
+Revises:
 Create Date: 2026-11-27 13:45:58.863887+00:00
 """
 
-from alembic import op
-import geoalchemy2
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 

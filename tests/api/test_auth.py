@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from sqlalchemy import select, update
@@ -103,7 +103,7 @@ def test_lock_ends_after_the_lock_period(db, client):
         client.login("grid_member", "Wrong-pass-2026")
     user = _user(db, "grid_member")
     db.execute(update(LoginThrottle).where(LoginThrottle.key == f"user:{user.id}")
-               .values(locked_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
+               .values(locked_until=datetime.now(UTC) - timedelta(seconds=1)))
     db.commit()
     assert client.login("grid_member").status_code == 200
 
@@ -191,7 +191,7 @@ def test_disabling_an_account_ends_all_its_sessions(client, as_user, db):
 def test_idle_session_cannot_refresh(db, client):
     """A session idle past SESSION_IDLE_TIMEOUT is over (等保 idle timeout)."""
     tokens = client.login("grid_member").get_json()
-    db.execute(update(AuthSession).values(idle_expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+    db.execute(update(AuthSession).values(idle_expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     db.commit()
     assert client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).status_code == 401
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 401
@@ -207,7 +207,7 @@ def test_forged_tokens_are_refused(app, client):
     claims = _claims(client.token("district_admin"))
     forged = jwt.encode(claims, "another-key-another-key-another-key", algorithm="HS256")
     unsigned = jwt.encode(claims, None, algorithm="none")
-    expired = jwt.encode({**claims, "exp": int(datetime.now(timezone.utc).timestamp()) - 10},
+    expired = jwt.encode({**claims, "exp": int(datetime.now(UTC).timestamp()) - 10},
                          app.config["SECRET_KEY"], algorithm="HS256")
     for token in (forged, unsigned, expired, "not-a-token"):
         response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
