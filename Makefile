@@ -23,11 +23,11 @@ venv: $(VENV)/.runtime-installed
 
 dev-venv: $(VENV)/.dev-installed
 
-$(VENV)/.runtime-installed: requirements.txt scripts/venv.sh
+$(VENV)/.runtime-installed: requirements.txt constraints.txt scripts/venv.sh
 	@scripts/venv.sh requirements.txt
 	@touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt scripts/venv.sh
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt constraints.txt scripts/venv.sh
 	@scripts/venv.sh requirements-dev.txt
 	@touch $(VENV)/.runtime-installed $@
 

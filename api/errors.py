@@ -227,11 +227,12 @@ _PG_CONFLICTS = {"23505": (409, "conflict"), "23503": (409, "conflict"), "23514"
 def handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
-    pgcode = getattr(getattr(exc, "orig", None), "pgcode", None)
-    if pgcode in _PG_CONFLICTS:
-        # e.g. two requests racing for the same unique username: the loser gets 409, not 500
+    pgcode = getattr(getattr(exc, "orig", None), "pgcode", None) or ""
+    if pgcode in _PG_CONFLICTS or pgcode.startswith("22"):
+        # e.g. two requests racing for the same unique username: the loser gets 409, not 500;
+        # a value the database cannot hold (class 22, e.g. a page number past bigint) is bad input.
         log.info("database refused %s %s: %s", request.method, request.path, pgcode)
-        status, error = _PG_CONFLICTS[pgcode]
+        status, error = _PG_CONFLICTS.get(pgcode, (422, "validation_failed"))
         return error_response(status, error)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500)

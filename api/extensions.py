@@ -50,11 +50,28 @@ class QueryPage(Page):
         return db_session.scalar(select(func.count()).select_from(self.collection.order_by(None).subquery()))
 
 
+def _nul_fields(value, path: str = "") -> list[str]:
+    if isinstance(value, str):
+        return [path or "_schema"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [f for key, item in value.items() for f in _nul_fields(item, f"{path}.{key}" if path else str(key))]
+    if isinstance(value, (list, tuple)):
+        return [f for index, item in enumerate(value) for f in _nul_fields(item, f"{path}.{index}" if path else str(index))]
+    return []
+
+
 class InputSchema(ma.Schema):
-    """Base of every request body or query schema: unknown fields are refused (422)."""
+    """Base of every request body or query schema: unknown fields are refused (422), and so are
+    strings holding NUL characters, which PostgreSQL cannot store."""
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.validates_schema
+    def _no_nul_characters(self, data, **kwargs):
+        fields = _nul_fields(data)
+        if fields:
+            raise ma.ValidationError({field: ["Invalid value."] for field in fields})
 
 
 class OutputSchema(ma.Schema):

@@ -29,4 +29,4 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 echo "[venv] installing $REQ into .venv" >&2
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQ"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQ" -c constraints.txt

@@ -101,3 +101,20 @@ def test_chinese_is_the_default(client, accept):
     headers = {"Accept-Language": accept} if accept else {}
     body = client.get("/api/v1/me", headers=headers).get_json()
     assert body["message"] == "需要登录。"
+
+
+def test_nul_characters_are_refused_not_crashing(client):
+    """A NUL character, which PostgreSQL cannot store, is a 422 naming the field."""
+    body = _check_shape(client.post("/api/v1/auth/login", json={"username": "a\x00b", "password": "x"}), 422)
+    assert "username" in body["errors"]
+
+
+def test_absurd_page_number_is_4xx(client, as_user):
+    """A page number past what the database can count is bad input, not a crash."""
+    response = client.get(f"/api/v1/grid-cells?page={10**20}", headers=as_user("district_admin"))
+    assert 400 <= response.status_code < 500
+
+
+def test_body_that_is_not_an_object_is_422(client):
+    """A JSON array where an object is expected is refused with 422."""
+    _check_shape(client.post("/api/v1/auth/login", json=["grid_member"]), 422)
