@@ -58,7 +58,7 @@ def record_failed_write(response) -> None:
         record(
             request.endpoint or "unknown",
             outcome=_outcome_for(response.status_code),
-            object_id=(request.view_args or {}).get("object_id"),
+            object_id=next(iter((request.view_args or {}).values()), None),
             detail={"method": request.method, "path": request.path[:200], "status": response.status_code},
         )
         db_session.commit()

@@ -393,6 +393,11 @@ _FIXED_MESSAGES, _TEMPLATES = _build()
 # ---------------------------------------------------------------------------
 
 
+def register_messages(pairs: dict[str, str]) -> None:
+    """Chinese for the English messages of GridGov's own schema validators (English → Chinese)."""
+    _FIXED_MESSAGES.update(pairs)
+
+
 def translate_message(message: str, lang: str) -> str:
     """A single English validation message from marshmallow / webargs / flask-smorest into Chinese when lang == 'zh'; unchanged when lang == 'en' or the message is unknown."""
     if lang != "zh" or not isinstance(message, str):

@@ -58,10 +58,12 @@ def _now() -> datetime:
 
 
 def find_login_user(db: Session, login: str) -> User | None:
-    """A username (any case) or an 11-digit mobile number."""
+    """A username (any case) or an 11-digit mobile number. Usernames may not look like mobile
+    numbers, so the two never collide; a username match would win all the same."""
     login = login.strip()
+    by_name = func.lower(User.username) == login.lower()
     return db.scalars(
-        select(User).where(or_(func.lower(User.username) == login.lower(), User.phone == login))
+        select(User).where(or_(by_name, User.phone == login)).order_by(by_name.desc())
     ).unique().first()
 
 
@@ -128,9 +130,10 @@ def _issue(db: Session, user: User, session: AuthSession, settings: AuthSettings
 
 def login(db: Session, login_name: str, password: str, settings: AuthSettings, hasher, *, ip: str | None,
           user_agent: str | None) -> LoginOutcome:
-    """Check a password. Raises 429 while locked, 401 for any wrong name or password (the same
-    answer whether or not the account exists), 403 for a disabled account with the right password.
-    Failure counters are flushed, not committed: the caller commits them with the audit row."""
+    """Check a password. Raises 429 (login_locked) while the name is locked; otherwise returns the
+    outcome: tokens, or the reason for refusing (invalid_credentials, the same whether or not the
+    account exists; account_disabled only with the right password). Failure counters are written
+    but not committed: the caller commits them with the audit row."""
     now = _now()
     user = find_login_user(db, login_name)
     key = _throttle_key(user, login_name)

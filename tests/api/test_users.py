@@ -147,3 +147,10 @@ def test_nothing_is_half_written(client, as_user, db, monkeypatch):
     assert response.status_code == 500
     db.expire_all()
     assert db.scalars(select(User).where(User.username == "new_staff")).first() is None
+
+
+def test_username_may_not_look_like_a_phone(client, as_user, db):
+    """'13800000004' is grid_member's phone: nobody may take it as a username."""
+    response = _new_user(db, client, as_user, username="13800000004", phone=None)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["username"] == ["用户名不能是手机号的形式。"]
