@@ -9,16 +9,20 @@ from api.policy import Scope, get_or_404, scoped
 from models import GridCell, Place, PlaceKind
 
 
+def _by_code_and_name(stmt: Select, model, code: str | None, q: str | None) -> Select:
+    if code:
+        stmt = stmt.where(model.code.startswith(code, autoescape=True))
+    if q:
+        stmt = stmt.where(model.name.contains(q, autoescape=True))
+    return stmt
+
+
 def list_places(scope: Scope, *, kind=None, parent_id=None, code=None, q=None) -> Select:
-    stmt = select(Place)
+    stmt = _by_code_and_name(select(Place), Place, code, q)
     if kind is not None:
         stmt = stmt.where(Place.kind == kind)
     if parent_id is not None:
         stmt = stmt.where(Place.parent_id == parent_id)
-    if code:
-        stmt = stmt.where(Place.code.startswith(code, autoescape=True))
-    if q:
-        stmt = stmt.where(Place.name.contains(q, autoescape=True))
     return scoped(stmt, Place, scope).order_by(Place.code)
 
 
@@ -27,13 +31,9 @@ def get_place(db: Session, place_id, scope: Scope) -> Place:
 
 
 def list_grid_cells(scope: Scope, *, community_id=None, code=None, q=None) -> Select:
-    stmt = select(GridCell)
+    stmt = _by_code_and_name(select(GridCell), GridCell, code, q)
     if community_id is not None:
         stmt = stmt.where(GridCell.parent_id == community_id)
-    if code:
-        stmt = stmt.where(GridCell.code.startswith(code, autoescape=True))
-    if q:
-        stmt = stmt.where(GridCell.name.contains(q, autoescape=True))
     return scoped(stmt, GridCell, scope).order_by(GridCell.code)
 
 
