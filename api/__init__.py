@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api import audit
 from api.errors import register_error_handlers
 from api.extensions import Api
-from api.geo import register_fields
+from api.geo.fields import register_fields
 from config import BaseConfig, load_config
 from models.db import db_session, init_engine
 

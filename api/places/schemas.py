@@ -2,7 +2,7 @@ import marshmallow as ma
 
 from api.auth.schemas import GridCellRefSchema, PlaceRefSchema
 from api.extensions import InputSchema, OutputSchema
-from api.geo import GeoJSONGeometry
+from api.geo.fields import GeoJSONGeometry
 from models import PlaceKind
 
 
