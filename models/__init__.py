@@ -14,6 +14,29 @@ from models.accounts import (  # noqa: F401
 )
 from models.audit import AuditEvent  # noqa: F401
 from models.base import Base  # noqa: F401
-from models.places import CHILD_KIND, CODE_LENGTH, Community, District, GridCell, Place, PlaceKind, Street  # noqa: F401
+from models.places import (  # noqa: F401
+    CHILD_KIND,
+    CODE_LENGTH,
+    CellKind,
+    Community,
+    District,
+    GridCell,
+    Place,
+    PlaceKind,
+    Street,
+)
+from models.population import (  # noqa: F401
+    RESIDENT_TAGS,
+    Building,
+    Compound,
+    Gender,
+    Household,
+    PartyLink,
+    PropertyCompany,
+    Relation,
+    Resident,
+    ResidentKind,
+)
+from models.responsibility import GridResponsibility, ResponsibilityPost  # noqa: F401
 
 metadata = Base.metadata

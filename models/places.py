@@ -20,6 +20,15 @@ class PlaceKind(enum.StrEnum):
     grid_cell = "grid_cell"
 
 
+class CellKind(enum.StrEnum):
+    """Kinds of grid cell; 专属网格 (dedicated) covers one institution such as a school or a market."""
+
+    residential = "residential"
+    commercial = "commercial"
+    mixed = "mixed"
+    dedicated = "dedicated"
+
+
 # A child's kind for each parent kind; the hierarchy has fixed levels.
 CHILD_KIND = {
     PlaceKind.district: PlaceKind.street,
@@ -51,6 +60,7 @@ class Place(Base):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
     path: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
     boundary = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=True)
+    cell_kind: Mapped[CellKind | None] = mapped_column(str_enum(CellKind, "cell_kind"))
     is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
@@ -62,6 +72,11 @@ class Place(Base):
         CheckConstraint("code ~ '^[0-9]{6,20}$'", name="code_digits"),
         CheckConstraint("(kind = 'district') = (parent_id IS NULL)", name="root_is_district"),
         CheckConstraint("kind <> 'grid_cell' OR boundary IS NOT NULL", name="grid_cell_has_boundary"),
+        CheckConstraint("(kind = 'grid_cell') = (cell_kind IS NOT NULL)", name="cell_kind_for_cells"),
+        CheckConstraint(
+            "length(code) = CASE kind WHEN 'district' THEN 6 WHEN 'street' THEN 9 WHEN 'community' THEN 12 ELSE 15 END",
+            name="code_length_by_level",
+        ),
         Index("ix_places_path_prefix", "path", postgresql_ops={"path": "text_pattern_ops"}),
     )
 

@@ -9,7 +9,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, box
 
 from api.auth import passwords
-from models import GridMemberCell, Place, PlaceKind, Role, User
+from models import CellKind, GridMemberCell, Place, PlaceKind, Role, User
 from models.db import db_session
 
 
@@ -30,6 +30,7 @@ class PlaceFactory(factory.alchemy.SQLAlchemyModelFactory):
     parent = None
     path = factory.LazyAttribute(lambda o: (o.parent.path if o.parent else "/") + f"{o.id}/")
     boundary = factory.LazyFunction(lambda: square(115.0, 34.0, 0.05))
+    cell_kind = factory.LazyAttribute(lambda o: CellKind.residential if o.kind == PlaceKind.grid_cell else None)
 
 
 def place_chain(district_code: str = "419901") -> dict[str, Place]:

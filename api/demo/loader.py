@@ -56,6 +56,7 @@ def _add_place(db: Session, kind: PlaceKind, spec, parent: Place | None) -> Plac
         parent_id=parent.id if parent else None,
         path=(parent.path if parent else "/") + f"{place_id}/",
         boundary=from_shape(spec.boundary, srid=4326),
+        cell_kind=getattr(spec, "kind", None) if kind == PlaceKind.grid_cell else None,
         is_demo=True,
     )
     db.add(place)
