@@ -67,12 +67,13 @@ def create_app(config: BaseConfig | None = None) -> Flask:
 def _register_blueprints(app: Flask, api: Api) -> None:
     from api.audit_events.resources import blp as audit_blp
     from api.auth.resources import blp as auth_blp
+    from api.grids.resources import blp as grids_blp
     from api.health import bp as health_bp
     from api.places.resources import blp as places_blp
     from api.users.resources import blp as users_blp
 
     app.register_blueprint(health_bp)
-    for blp in (auth_blp, places_blp, users_blp, audit_blp):
+    for blp in (auth_blp, places_blp, grids_blp, users_blp, audit_blp):
         api.register_blueprint(blp)
 
 

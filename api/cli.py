@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import uuid
 from pathlib import Path
 
@@ -15,6 +16,10 @@ from sqlalchemy import select
 
 from api.auth import passwords
 from api.demo import loader
+from api.errors import ValidationFailed
+from api.geo.coords import CoordSystem
+from api.grids import service as grids
+from api.policy import Scope
 from models import ADMIN_ROLES, Place, PlaceKind, Role, User
 from models.db import db_session
 
@@ -31,6 +36,51 @@ def register(app: Flask) -> None:
     db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
     demo_cli = AppGroup("demo", help="The demo district (never in production).")
     users_cli = AppGroup("users", help="Accounts that the API cannot create.")
+    grid_cli = AppGroup("grid", help="Import and export places and grid cells as GeoJSON.")
+
+    @grid_cli.command("import")
+    @click.argument("path", type=click.File("r", encoding="utf-8"))
+    @click.option("--coord-system", type=click.Choice([c.value for c in CoordSystem]), default="wgs84",
+                  help="Coordinate system of the file's polygons (converted to WGS-84).")
+    @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+    def grid_import(path, coord_system, dry_run):
+        """Import a GeoJSON FeatureCollection of places (codes of 6/9/12/15 digits), all or nothing."""
+        try:
+            collection = json.load(path)
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(f"not JSON: {exc}") from None
+        if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" \
+                or not isinstance(collection.get("features"), list):
+            raise click.ClickException("expected a GeoJSON FeatureCollection")
+        try:
+            result = grids.apply_features(db_session, None, collection["features"], coord_system=CoordSystem(coord_system))
+        except ValidationFailed as exc:
+            db_session.rollback()
+            for index, problems in exc.errors.get("features", {}).items():
+                for field, messages in problems.items():
+                    for message in messages:
+                        click.echo(f"feature {index}: {field}: {message[1] if isinstance(message, tuple) else message}", err=True)
+            raise click.ClickException("nothing imported") from None
+        for community in result.communities:
+            report = grids.coverage(db_session, community)
+            if report["uncovered_m2"]:
+                click.echo(f"{community.code} {community.name}: {report['uncovered_m2']} m² not covered by cells")
+        if dry_run:
+            db_session.rollback()
+        else:
+            db_session.commit()
+        click.echo(f"{'checked' if dry_run else 'imported'}: {len(result.created)} created, "
+                   f"{len(result.updated)} updated, {len(result.unchanged)} unchanged")
+
+    @grid_cli.command("export")
+    @click.option("--code", default=None, help="Only places whose code starts with this.")
+    @click.option("--with-parents", is_flag=True, help="Also districts, streets and communities.")
+    def grid_export(code, with_parents):
+        """Write the grid cells (and with --with-parents their parents) as GeoJSON to stdout."""
+        everything = Scope(actor_id=uuid.UUID(int=0), role=Role.system_admin, place_id=uuid.UUID(int=0),
+                           place_paths=("/",))
+        collection = grids.export_places(db_session, everything, code=code, with_parents=with_parents)
+        click.echo(json.dumps(collection, ensure_ascii=False))
 
     @db_cli.command("upgrade")
     @click.argument("revision", default="head")
@@ -87,3 +137,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(grid_cli)

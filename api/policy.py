@@ -116,6 +116,8 @@ _STAFF = {Role.grid_member, Role.community_staff, Role.street_admin, Role.distri
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "places.read": frozenset(_STAFF | {Role.resident, Role.responder, Role.unit_staff, Role.system_admin,
                                        Role.security_admin}),
+    "grids.write": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
+    "grids.import": frozenset({Role.street_admin, Role.district_admin}),
     "users.read": frozenset(_STAFF | {Role.system_admin, Role.security_admin, Role.audit_admin}),
     "users.create": frozenset({Role.system_admin}),
     "users.update": frozenset({Role.system_admin}),

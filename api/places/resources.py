@@ -7,23 +7,10 @@ from flask.views import MethodView
 from api.context import authenticated, scope
 from api.extensions import Blueprint, ErrorSchema, QueryPage
 from api.places import service
-from api.places.schemas import (
-    GridCellDetailSchema,
-    GridCellQueryArgsSchema,
-    GridCellSchema,
-    PlaceDetailSchema,
-    PlaceQueryArgsSchema,
-    PlaceSchema,
-)
+from api.places.schemas import PlaceDetailSchema, PlaceQueryArgsSchema, PlaceSchema
 from models.db import db_session
 
 blp = Blueprint("places", __name__, url_prefix="/api/v1", description="Places: district, streets, communities, grid cells (区划与网格)")
-
-
-class _CellPage(QueryPage):
-    @property
-    def items(self):
-        return [service.cell_view(cell) for cell in super().items]
 
 
 @blp.route("/places")
@@ -45,24 +32,3 @@ class PlaceById(MethodView):
     def get(self, place_id):
         """One place with its boundary and ancestors."""
         return service.place_view(service.get_place(db_session, place_id, scope()))
-
-
-@blp.route("/grid-cells")
-class GridCells(MethodView):
-    @authenticated("places.read")
-    @blp.arguments(GridCellQueryArgsSchema, location="query")
-    @blp.response(200, GridCellSchema(many=True))
-    @blp.paginate(_CellPage)
-    def get(self, args):
-        """Grid cells within the caller's scope."""
-        return service.list_grid_cells(scope(), **args)
-
-
-@blp.route("/grid-cells/<uuid:cell_id>")
-class GridCellById(MethodView):
-    @authenticated("places.read")
-    @blp.response(200, GridCellDetailSchema)
-    @blp.alt_response(404, schema=ErrorSchema, description="No such grid cell within your scope")
-    def get(self, cell_id):
-        """One grid cell with its boundary (GeoJSON, WGS-84)."""
-        return service.cell_view(service.get_grid_cell(db_session, cell_id, scope()))

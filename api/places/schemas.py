@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from api.auth.schemas import GridCellRefSchema, PlaceRefSchema
+from api.auth.schemas import PlaceRefSchema
 from api.extensions import InputSchema, OutputSchema
 from api.geo.fields import GeoJSONGeometry
 from models import PlaceKind
@@ -27,20 +27,3 @@ class PlaceDetailSchema(PlaceSchema):
     place_chain = ma.fields.List(ma.fields.Nested(PlaceRefSchema), required=True,
                                  metadata={"description": "Ancestors, from the district down"})
     boundary = GeoJSONGeometry(allow_none=True, metadata={"description": "GeoJSON MultiPolygon, WGS-84"})
-
-
-class GridCellQueryArgsSchema(InputSchema):
-    community_id = ma.fields.UUID()
-    code = ma.fields.String(validate=ma.validate.Regexp(r"^[0-9]{1,20}$"), metadata={"description": "Code prefix"})
-    q = ma.fields.String(validate=ma.validate.Length(min=1, max=50), metadata={"description": "Part of the name"})
-
-
-class GridCellSchema(GridCellRefSchema):
-    community = ma.fields.Nested(PlaceRefSchema, required=True)
-    street = ma.fields.Nested(PlaceRefSchema, required=True)
-    district = ma.fields.Nested(PlaceRefSchema, required=True)
-    is_demo = ma.fields.Boolean(required=True)
-
-
-class GridCellDetailSchema(GridCellSchema):
-    boundary = GeoJSONGeometry(required=True, metadata={"description": "GeoJSON MultiPolygon, WGS-84"})

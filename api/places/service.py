@@ -6,19 +6,15 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.policy import Scope, get_or_404, scoped
-from models import GridCell, Place, PlaceKind
-
-
-def _by_code_and_name(stmt: Select, model, code: str | None, q: str | None) -> Select:
-    if code:
-        stmt = stmt.where(model.code.startswith(code, autoescape=True))
-    if q:
-        stmt = stmt.where(model.name.contains(q, autoescape=True))
-    return stmt
+from models import Place
 
 
 def list_places(scope: Scope, *, kind=None, parent_id=None, code=None, q=None) -> Select:
-    stmt = _by_code_and_name(select(Place), Place, code, q)
+    stmt = select(Place)
+    if code:
+        stmt = stmt.where(Place.code.startswith(code, autoescape=True))
+    if q:
+        stmt = stmt.where(Place.name.contains(q, autoescape=True))
     if kind is not None:
         stmt = stmt.where(Place.kind == kind)
     if parent_id is not None:
@@ -28,31 +24,6 @@ def list_places(scope: Scope, *, kind=None, parent_id=None, code=None, q=None) -
 
 def get_place(db: Session, place_id, scope: Scope) -> Place:
     return get_or_404(db, Place, place_id, scope)
-
-
-def list_grid_cells(scope: Scope, *, community_id=None, code=None, q=None) -> Select:
-    stmt = _by_code_and_name(select(GridCell), GridCell, code, q)
-    if community_id is not None:
-        stmt = stmt.where(GridCell.parent_id == community_id)
-    return scoped(stmt, GridCell, scope).order_by(GridCell.code)
-
-
-def get_grid_cell(db: Session, cell_id, scope: Scope) -> GridCell:
-    return get_or_404(db, GridCell, cell_id, scope)
-
-
-def cell_view(cell: GridCell) -> dict:
-    """A cell with its community, street and district, for the API."""
-    return {
-        "id": cell.id,
-        "code": cell.code,
-        "name": cell.name,
-        "community": cell.ancestor_of_kind(PlaceKind.community),
-        "street": cell.ancestor_of_kind(PlaceKind.street),
-        "district": cell.ancestor_of_kind(PlaceKind.district),
-        "is_demo": cell.is_demo,
-        "boundary": cell.boundary,
-    }
 
 
 def place_view(place: Place) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.places import service as places_service
+from api.grids import service as grids_service
 
 SHAPE = {"code", "status", "message", "errors", "error"}
 
@@ -87,7 +87,7 @@ def test_unexpected_failure_is_json_500_without_trace(client, as_user, monkeypat
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(places_service, "list_grid_cells", boom)
+    monkeypatch.setattr(grids_service, "list_cells", boom)
     response = client.get("/api/v1/grid-cells", headers=as_user("district_admin"))
     body = _check_shape(response, 500, "internal_error")
     assert "secret internals" not in response.get_data(as_text=True)

@@ -117,6 +117,7 @@ def test_gcj02_to_wgs84_hits_input_exactly():
 
 # --- Round trips ---------------------------------------------------------------
 
+
 def _max_round_trip_error(points):
     worst = 0.0
     for lng, lat in points:
@@ -137,9 +138,7 @@ def test_round_trip_around_luohe():
     """Round trips are exact to 1e-7 degrees on a fine grid within 0.3 degrees of Luohe."""
     lng0, lat0 = LUOHE
     points = [
-        (lng, lat)
-        for lng in frange(lng0 - 0.3, lng0 + 0.3, 0.01)
-        for lat in frange(lat0 - 0.3, lat0 + 0.3, 0.01)
+        (lng, lat) for lng in frange(lng0 - 0.3, lng0 + 0.3, 0.01) for lat in frange(lat0 - 0.3, lat0 + 0.3, 0.01)
     ]
     assert _max_round_trip_error(points) < ROUND_TRIP_TOL
 
@@ -160,6 +159,7 @@ def test_bd09_inverse_round_trip_from_bd09_side():
 
 
 # --- Magnitude of the offset -----------------------------------------------------
+
 
 def test_gcj02_offset_near_luohe_is_hundreds_of_metres():
     """The GCJ-02 offset around Luohe is between 300 and 800 metres."""
@@ -255,6 +255,7 @@ def test_unknown_system_raises_value_error(system):
 
 
 # --- Validation ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "lng, lat",
