@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.validation import explain_validity
@@ -46,7 +47,7 @@ def parse_boundary(geojson, coord_system: CoordSystem | str = CoordSystem.wgs84)
         raise GeometryProblem("经纬度超出范围（经度 -180～180，纬度 -90～90）。",
                               "Longitude or latitude out of range (-180..180, -90..90).")
     if CoordSystem(coord_system) != CoordSystem.wgs84:
-        geom = shapely.ops.transform(lambda x, y, z=None: _convert(x, y, coord_system), geom)
+        geom = convert_geometry(geom, lambda x, y: to_wgs84(x, y, coord_system))
     if not geom.is_valid:
         reason = explain_validity(geom)
         raise GeometryProblem(f"多边形无效（{_reason_zh(reason)}）：{reason}。", f"The polygon is invalid: {reason}.")
@@ -55,9 +56,9 @@ def parse_boundary(geojson, coord_system: CoordSystem | str = CoordSystem.wgs84)
     return geom
 
 
-def _convert(xs, ys, coord_system):
-    pairs = [to_wgs84(float(x), float(y), coord_system) for x, y in zip(xs, ys)]
-    return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+def convert_geometry(geom, convert):
+    """Apply a point conversion ``(lng, lat) -> (lng, lat)`` to every vertex."""
+    return shapely.transform(geom, lambda coords: np.array([convert(float(x), float(y)) for x, y in coords]))
 
 
 def _reason_zh(reason: str) -> str:

@@ -17,7 +17,7 @@ from api.errors import NotFound, ValidationFailed, field_error
 from api.extensions import Blueprint, ErrorSchema, QueryPage
 from api.geo.coords import CoordSystem, from_wgs84, to_wgs84
 from api.grids import service
-from api.grids.geometry import boundary_geojson
+from api.grids.geometry import boundary_geojson, convert_geometry
 from api.grids.schemas import (
     CoverageSchema,
     ExportArgsSchema,
@@ -222,11 +222,7 @@ class Coverage(MethodView):
 def _convert_geometry(geojson: dict, coord_system: CoordSystem) -> dict:
     if coord_system == CoordSystem.wgs84:
         return geojson
-    geom = shapely.geometry.shape(geojson)
-    converted = shapely.ops.transform(
-        lambda xs, ys, zs=None: tuple(zip(*[from_wgs84(float(x), float(y), coord_system) for x, y in zip(xs, ys)])),
-        geom,
-    )
+    converted = convert_geometry(shapely.geometry.shape(geojson), lambda x, y: from_wgs84(x, y, coord_system))
     return shapely.geometry.mapping(converted)
 
 
