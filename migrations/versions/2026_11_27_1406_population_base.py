@@ -10,9 +10,8 @@ Revises: 3ecd938cc6c5
 Create Date: 2026-11-27 14:06:45.771277+00:00
 """
 
-from alembic import op
-import geoalchemy2
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
