@@ -13,6 +13,7 @@ from api import audit
 from api.errors import register_error_handlers
 from api.extensions import Api
 from api.geo.fields import register_fields
+from api.population.identity import IdentityCipher
 from config import BaseConfig, load_config
 from models.db import db_session, init_engine
 
@@ -46,6 +47,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
         hops = app.config["TRUST_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    app.extensions["gridgov.identity"] = IdentityCipher.from_settings(
+        app.config["PII_ENCRYPTION_KEY"], app.config["PII_HASH_KEY"])
     init_engine(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"],
                 statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"])
 
@@ -67,13 +70,15 @@ def create_app(config: BaseConfig | None = None) -> Flask:
 def _register_blueprints(app: Flask, api: Api) -> None:
     from api.audit_events.resources import blp as audit_blp
     from api.auth.resources import blp as auth_blp
+    from api.chain.resources import blp as chain_blp
     from api.grids.resources import blp as grids_blp
     from api.health import bp as health_bp
     from api.places.resources import blp as places_blp
+    from api.population.resources import blp as population_blp
     from api.users.resources import blp as users_blp
 
     app.register_blueprint(health_bp)
-    for blp in (auth_blp, places_blp, grids_blp, users_blp, audit_blp):
+    for blp in (auth_blp, places_blp, grids_blp, chain_blp, population_blp, users_blp, audit_blp):
         api.register_blueprint(blp)
 
 

@@ -106,7 +106,8 @@ def register(app: Flask) -> None:
         if loader.is_loaded(db_session):
             click.echo("demo: already loaded")
             return
-        counts = loader.load(db_session, passwords.hasher_from(current_app.config))
+        counts = loader.load(db_session, passwords.hasher_from(current_app.config),
+                             current_app.extensions["gridgov.identity"])
         db_session.commit()
         click.echo("demo: loaded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 

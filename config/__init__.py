@@ -6,6 +6,7 @@ Every variable is listed in the README and in ``.env.example``.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -25,6 +26,19 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _random_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def _persisted(name: str, make) -> str:
+    path = ROOT / "var" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 class BaseConfig:
@@ -51,6 +65,10 @@ class BaseConfig:
         self.ARGON2_PARALLELISM = _int("ARGON2_PARALLELISM", 4)
         self.TRUST_PROXY_HOPS = _int("TRUST_PROXY_HOPS", 0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+        # Identity numbers: AES-256-GCM at rest, HMAC-SHA256 for exact lookup; base64 of 32 bytes each.
+        # Generate with: python -c "from api.population.identity import generate_key; print(generate_key())"
+        self.PII_ENCRYPTION_KEY = os.environ.get("PII_ENCRYPTION_KEY", "")
+        self.PII_HASH_KEY = os.environ.get("PII_HASH_KEY", "")
 
         # flask-smorest / OpenAPI
         self.API_TITLE = "GridGov"
@@ -68,6 +86,12 @@ class BaseConfig:
                 raise ConfigError(f"{name} must be positive")
         if not self.DATABASE_URL:
             raise ConfigError("DATABASE_URL is not set")
+        from api.population.identity import IdentityCipher
+
+        try:
+            IdentityCipher.from_settings(self.PII_ENCRYPTION_KEY, self.PII_HASH_KEY)
+        except ValueError as exc:
+            raise ConfigError(f"PII_ENCRYPTION_KEY / PII_HASH_KEY: {exc}") from None
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in dir(self) if k.isupper()}
@@ -79,14 +103,10 @@ class DevelopmentConfig(BaseConfig):
 
     def __init__(self) -> None:
         super().__init__()
-        if not self.SECRET_KEY:
-            # A key kept under ./var so that tokens survive a restart of `make run`.
-            path = ROOT / "var" / "secret_key"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                path.write_text(secrets.token_hex(32))
-                path.chmod(0o600)
-            self.SECRET_KEY = path.read_text().strip()
+        # Keys kept under ./var, so that tokens and encrypted data survive a restart of `make run`.
+        self.SECRET_KEY = self.SECRET_KEY or _persisted("secret_key", lambda: secrets.token_hex(32))
+        self.PII_ENCRYPTION_KEY = self.PII_ENCRYPTION_KEY or _persisted("pii_encryption_key", _random_key)
+        self.PII_HASH_KEY = self.PII_HASH_KEY or _persisted("pii_hash_key", _random_key)
 
 
 class TestingConfig(BaseConfig):
@@ -97,6 +117,8 @@ class TestingConfig(BaseConfig):
         super().__init__()
         self.DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or self.DATABASE_URL
         self.SECRET_KEY = self.SECRET_KEY or "testing-secret-key-not-for-production-0123456789"
+        self.PII_ENCRYPTION_KEY = "dGVzdGluZy1vbmx5LWVuY3J5cHRpb24ta2V5LTAxMjM="  # fixed: tests only
+        self.PII_HASH_KEY = "dGVzdGluZy1vbmx5LWxvb2t1cC1oYXNoLWtleS0wMTI="
         # Cheap hashes keep the suite fast; the algorithm (argon2id) is the same.
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024
@@ -108,7 +130,8 @@ class ProductionConfig(BaseConfig):
     ALLOW_DEMO_DATA = False  # demo accounts have a published password: never in production
 
     def validate(self) -> None:
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not getattr(self, name)]
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "PII_ENCRYPTION_KEY", "PII_HASH_KEY")
+                   if not getattr(self, name)]
         if missing:
             raise ConfigError("production refuses to start without " + " and ".join(missing))
         if len(self.SECRET_KEY) < 32:

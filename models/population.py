@@ -18,10 +18,12 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    func,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from models.base import Base, created_at, str_enum, updated_at, uuid_pk
 from models.places import GridCell, Place
@@ -184,3 +186,15 @@ class PartyLink(Base):
     household: Mapped[Household] = relationship(lazy="joined")
 
     __table_args__ = (UniqueConstraint("resident_id", "household_id"),)
+
+
+# Live counts for lists, computed in the same query (no N+1).
+Household.members = column_property(
+    select(func.count(Resident.id))
+    .where(Resident.household_id == Household.id, Resident.moved_out_on.is_(None))
+    .correlate_except(Resident)
+    .scalar_subquery()
+)
+Building.households = column_property(
+    select(func.count(Household.id)).where(Household.building_id == Building.id).correlate_except(Household).scalar_subquery()
+)

@@ -48,7 +48,7 @@ def app():
     config.DATABASE_URL = url
     application = create_app(config)
     with application.app_context():
-        loader.load(db_session, passwords.hasher_from(application.config))
+        loader.load(db_session, passwords.hasher_from(application.config), application.extensions["gridgov.identity"])
         db_session.commit()
         db_session.remove()
     yield application

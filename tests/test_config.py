@@ -11,10 +11,16 @@ from config import ConfigError, load_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
+KEY_A = "dGVzdGluZy1vbmx5LWVuY3J5cHRpb24ta2V5LTAxMjM="
+KEY_B = "dGVzdGluZy1vbmx5LWxvb2t1cC1oYXNoLWtleS0wMTI="
+
+
 @pytest.fixture
 def clean_env(monkeypatch):
     for name in ("SECRET_KEY", "DATABASE_URL", "GRIDGOV_ENV", "ACCESS_TOKEN_TTL", "LOGIN_MAX_FAILURES"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PII_ENCRYPTION_KEY", KEY_A)
+    monkeypatch.setenv("PII_HASH_KEY", KEY_B)
     return monkeypatch
 
 
@@ -37,6 +43,21 @@ def test_production_refuses_a_short_secret(clean_env):
     clean_env.setenv("SECRET_KEY", "short")
     clean_env.setenv("DATABASE_URL", "postgresql://x@localhost/x")
     with pytest.raises(ConfigError, match="32"):
+        load_config("production")
+
+
+def test_production_refuses_without_identity_keys(clean_env):
+    """Identity numbers cannot be stored without their keys: production does not start."""
+    clean_env.setenv("SECRET_KEY", "k" * 40)
+    clean_env.setenv("DATABASE_URL", "postgresql://x@localhost/x")
+    clean_env.delenv("PII_HASH_KEY")
+    with pytest.raises(ConfigError, match="PII_HASH_KEY"):
+        load_config("production")
+    clean_env.setenv("PII_HASH_KEY", "not base64 at all!")
+    with pytest.raises(ConfigError, match="PII"):
+        load_config("production")
+    clean_env.setenv("PII_HASH_KEY", KEY_A)  # the same key for both uses is refused
+    with pytest.raises(ConfigError, match="differ"):
         load_config("production")
 
 

@@ -88,6 +88,8 @@ def test_loading_twice_is_refused(db, app):
 def test_production_settings_never_load_demo_data(monkeypatch, app):
     """`flask demo load` under production settings refuses and writes nothing."""
     monkeypatch.setenv("SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("PII_ENCRYPTION_KEY", app.config["PII_ENCRYPTION_KEY"])
+    monkeypatch.setenv("PII_HASH_KEY", app.config["PII_HASH_KEY"])
     monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
     production = create_app(ProductionConfig())
     result = production.test_cli_runner().invoke(args=["demo", "load"])

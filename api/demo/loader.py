@@ -5,14 +5,34 @@ settings refuse to load it."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from geoalchemy2.shape import from_shape
-from sqlalchemy import exists, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
 from api.auth import passwords
 from api.demo.geography import build_demo_district
-from models import GridMemberCell, HandlingUnit, Place, PlaceKind, Role, User
+from api.demo.population import build_demo_population
+from api.population import identity
+from models import (
+    Building,
+    Compound,
+    Gender,
+    GridMemberCell,
+    GridResponsibility,
+    HandlingUnit,
+    Household,
+    PartyLink,
+    Place,
+    PlaceKind,
+    PropertyCompany,
+    Relation,
+    Resident,
+    ResidentKind,
+    Role,
+    User,
+)
 
 DEMO_PASSWORD = "Demo-pass-2026"
 
@@ -63,7 +83,7 @@ def _add_place(db: Session, kind: PlaceKind, spec, parent: Place | None) -> Plac
     return place
 
 
-def load(db: Session, hasher) -> dict:
+def load(db: Session, hasher, cipher) -> dict:
     """Write the demo district and accounts in the caller's transaction. Returns what it made."""
     if is_loaded(db):
         raise DemoRefused("the demo district is already loaded")
@@ -108,9 +128,68 @@ def load(db: Session, hasher) -> dict:
     db.add(GridMemberCell(user_id=users["grid_member"].id, grid_cell_id=lijianglu_cells[0].id))
     db.add(GridMemberCell(user_id=users["grid_member_2"].id, grid_cell_id=other_cells[0].id))
     db.flush()
-    return {
+    counts = {
         "streets": len(spec.streets),
         "communities": sum(len(s.communities) for s in spec.streets),
         "grid_cells": len(cells),
         "accounts": len(users),
     }
+    counts.update(_load_population(db, spec, cells, district, cipher))
+    _load_chain(db, cells, users)
+    return counts
+
+
+def _load_population(db: Session, spec, cells: list[Place], district: Place, cipher) -> dict:
+    """Buildings, households and a few thousand residents (Faker zh_CN, fixed seed), in bulk."""
+    population = build_demo_population(spec)
+    companies = {c.key: uuid.uuid4() for c in population.property_companies}
+    db.execute(insert(PropertyCompany), [
+        {"id": companies[c.key], "name": c.name, "phone": c.phone, "place_id": district.id, "is_demo": True}
+        for c in population.property_companies])
+    community_ids = {p.code: p.id for p in db.scalars(select(Place).where(Place.kind == PlaceKind.community,
+                                                                           Place.is_demo.is_(True)))}
+    compounds = {c.key: uuid.uuid4() for c in population.compounds}
+    db.execute(insert(Compound), [
+        {"id": compounds[c.key], "community_id": community_ids[c.community_code], "name": c.name,
+         "boundary": f"SRID=4326;{c.boundary.wkt}",
+         "property_company_id": companies.get(c.property_company_key), "owners_committee_name": c.owners_committee_name,
+         "owners_committee_chair": c.owners_committee_chair, "owners_committee_phone": c.owners_committee_phone,
+         "is_demo": True} for c in population.compounds])
+    cell_ids = {cell.code: cell.id for cell in cells}
+    buildings = {b.key: uuid.uuid4() for b in population.buildings}
+    db.execute(insert(Building), [
+        {"id": buildings[b.key], "grid_cell_id": cell_ids[b.cell_code], "compound_id": compounds.get(b.compound_key),
+         "name": b.name, "address": b.address, "location": f"SRID=4326;POINT({b.lng} {b.lat})", "floors": b.floors,
+         "units": b.units, "is_demo": True} for b in population.buildings])
+    households = {h.key: uuid.uuid4() for h in population.households}
+    db.execute(insert(Household), [
+        {"id": households[h.key], "grid_cell_id": cell_ids[h.cell_code], "building_id": buildings.get(h.building_key),
+         "unit": h.unit, "room": h.room, "address": h.address, "is_demo": True} for h in population.households])
+    residents = {r.key: uuid.uuid4() for r in population.residents}
+    db.execute(insert(Resident), [
+        {"id": residents[r.key], "grid_cell_id": cell_ids[r.cell_code], "household_id": households[r.household_key],
+         "name": r.name, "gender": Gender(r.gender), "birth_date": identity.birth_date(r.id_number),
+         "id_number_cipher": cipher.encrypt(r.id_number), "id_number_hash": cipher.lookup_hash(r.id_number),
+         "id_number_masked": identity.mask_id_number(r.id_number), "phone": r.phone, "kind": ResidentKind(r.kind),
+         "relation": Relation(r.relation), "tags": list(r.tags), "is_demo": True} for r in population.residents])
+    db.execute(insert(PartyLink), [
+        {"id": uuid.uuid4(), "resident_id": residents[link.resident_key], "household_id": households[link.household_key]}
+        for link in population.party_links])
+    return {"buildings": len(buildings), "households": len(households), "residents": len(residents)}
+
+
+def _load_chain(db: Session, cells: list[Place], users: dict[str, User]) -> None:
+    """四长一员 for the cells of the two demo grid members: the grid member and a grid leader."""
+    started = date(2026, 1, 1)
+    for username in ("grid_member", "grid_member_2"):
+        user = users[username]
+        for cell in db.scalars(select(Place).join(GridMemberCell, GridMemberCell.grid_cell_id == Place.id)
+                               .where(GridMemberCell.user_id == user.id)):
+            db.add(GridResponsibility(grid_cell_id=cell.id, post_code="grid_member", user_id=user.id,
+                                      name=user.display_name, phone=user.phone, starts_on=started, is_demo=True))
+            leader = db.scalars(select(Resident).where(Resident.grid_cell_id == cell.id,
+                                                       Resident.tags.any("party_member")).order_by(Resident.name)).first()
+            if leader is not None:
+                db.add(GridResponsibility(grid_cell_id=cell.id, post_code="grid_leader", resident_id=leader.id,
+                                          name=leader.name, phone=leader.phone, starts_on=started, is_demo=True))
+    db.flush()

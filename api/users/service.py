@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth import passwords
 from api.auth.service import revoke_user_sessions
+from api.chain.service import assign_grid_member, release_grid_member
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.policy import Scope, get_or_404, scoped
 from models import ADMIN_ROLES, GridCell, GridMemberCell, HandlingUnit, Place, PlaceKind, Role, User
@@ -117,7 +119,7 @@ def create_user(db: Session, scope: Scope, data: dict, hasher) -> User:
     db.add(user)
     db.flush()
     for cell in cells:
-        db.add(GridMemberCell(user_id=user.id, grid_cell_id=cell.id))
+        assign_grid_member(db, cell, user, date.today())
     db.flush()
     db.refresh(user)
     return user
@@ -148,9 +150,13 @@ def update_user(db: Session, scope: Scope, user: User, data: dict, hasher) -> Us
         if user.role != Role.grid_member:
             raise ValidationFailed({"grid_cell_ids": [Messages.cells_forbidden]})
         cells = _cells(db, data["grid_cell_ids"], scope, db.get(Place, user.place_id))
-        db.execute(delete(GridMemberCell).where(GridMemberCell.user_id == user.id))
+        wanted = {cell.id for cell in cells}
+        held = set(db.scalars(select(GridMemberCell.grid_cell_id).where(GridMemberCell.user_id == user.id)))
+        for cell_id in held - wanted:
+            release_grid_member(db, cell_id, user.id, date.today())
         for cell in cells:
-            db.add(GridMemberCell(user_id=user.id, grid_cell_id=cell.id))
+            if cell.id not in held:
+                assign_grid_member(db, cell, user, date.today())
     if "password" in data:
         problems = passwords.password_problems(data["password"], user.username)
         if problems:

@@ -1,0 +1,201 @@
+import marshmallow as ma
+
+from api.auth.schemas import GridCellRefSchema
+from api.extensions import InputSchema, OutputSchema
+from api.geo.fields import PointInSchema, PointOutSchema
+from api.i18n import register_messages
+from models import RESIDENT_TAGS, Gender, Relation, ResidentKind
+
+MOBILE = "An 11-digit mobile number starting with 1."
+register_messages({MOBILE: "须为以 1 开头的 11 位手机号。"})
+PHONE = ma.validate.Regexp(r"^1[0-9]{10}$", error=MOBILE)
+
+
+class RefSchema(OutputSchema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+
+
+class HouseholdRefSchema(OutputSchema):
+    id = ma.fields.UUID(required=True)
+    address = ma.fields.String(required=True)
+
+
+# --- residents ---------------------------------------------------------------------------------
+
+class ResidentQueryArgsSchema(InputSchema):
+    grid_cell_id = ma.fields.UUID()
+    household_id = ma.fields.UUID()
+    kind = ma.fields.Enum(ResidentKind, by_value=True)
+    tag = ma.fields.String(validate=ma.validate.OneOf(RESIDENT_TAGS))
+    q = ma.fields.String(validate=ma.validate.Length(min=1, max=50), metadata={"description": "Part of the name"})
+    id_number = ma.fields.String(validate=ma.validate.Length(min=1, max=30),
+                                 metadata={"description": "Exact identity number (looked up by its keyed hash; audited)"})
+    include_moved_out = ma.fields.Boolean(load_default=False)
+
+
+class ResidentSchema(OutputSchema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    gender = ma.fields.Enum(Gender, by_value=True, allow_none=True)
+    birth_date = ma.fields.Date(allow_none=True)
+    id_number_masked = ma.fields.String(allow_none=True, metadata={"description": "e.g. 4111**********1234"})
+    phone = ma.fields.String(allow_none=True)
+    kind = ma.fields.Enum(ResidentKind, by_value=True, required=True)
+    relation = ma.fields.Enum(Relation, by_value=True, allow_none=True)
+    tags = ma.fields.List(ma.fields.String(), required=True)
+    household = ma.fields.Nested(HouseholdRefSchema, allow_none=True)
+    grid_cell = ma.fields.Nested(GridCellRefSchema, required=True)
+    moved_out_on = ma.fields.Date(allow_none=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+
+
+class ResidentCreateSchema(InputSchema):
+    household_id = ma.fields.UUID(allow_none=True)
+    grid_cell_id = ma.fields.UUID(allow_none=True, metadata={"description": "Needed when there is no household"})
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
+    gender = ma.fields.Enum(Gender, by_value=True, allow_none=True)
+    id_number = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=30), load_only=True)
+    phone = ma.fields.String(allow_none=True, validate=PHONE)
+    kind = ma.fields.Enum(ResidentKind, by_value=True, required=True)
+    relation = ma.fields.Enum(Relation, by_value=True, allow_none=True)
+    tags = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(RESIDENT_TAGS)), load_default=list,
+                          validate=ma.validate.Length(max=len(RESIDENT_TAGS)))
+
+
+class ResidentUpdateSchema(InputSchema):
+    household_id = ma.fields.UUID(allow_none=True)
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
+    gender = ma.fields.Enum(Gender, by_value=True, allow_none=True)
+    id_number = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=30), load_only=True)
+    phone = ma.fields.String(allow_none=True, validate=PHONE)
+    kind = ma.fields.Enum(ResidentKind, by_value=True)
+    relation = ma.fields.Enum(Relation, by_value=True, allow_none=True)
+    tags = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(RESIDENT_TAGS)),
+                          validate=ma.validate.Length(max=len(RESIDENT_TAGS)))
+    moved_out_on = ma.fields.Date(allow_none=True, metadata={"description": "搬离: the person left on this date"})
+
+
+class RevealSchema(InputSchema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=200),
+                              metadata={"description": "Why the full number is needed; kept in the audit log"})
+
+
+class RevealedSchema(OutputSchema):
+    id_number = ma.fields.String(required=True)
+
+
+# --- households --------------------------------------------------------------------------------
+
+class HouseholdQueryArgsSchema(InputSchema):
+    grid_cell_id = ma.fields.UUID()
+    building_id = ma.fields.UUID()
+    q = ma.fields.String(validate=ma.validate.Length(min=1, max=50), metadata={"description": "Part of the address"})
+
+
+class HouseholdSchema(OutputSchema):
+    id = ma.fields.UUID(required=True)
+    address = ma.fields.String(required=True)
+    unit = ma.fields.String(allow_none=True)
+    room = ma.fields.String(allow_none=True)
+    building = ma.fields.Nested(RefSchema, allow_none=True)
+    grid_cell = ma.fields.Nested(GridCellRefSchema, required=True)
+    members = ma.fields.Integer(required=True, metadata={"description": "Residents living here now"})
+    created_at = ma.fields.AwareDateTime(required=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+
+
+class HouseholdCreateSchema(InputSchema):
+    building_id = ma.fields.UUID(allow_none=True)
+    grid_cell_id = ma.fields.UUID(allow_none=True, metadata={"description": "Needed when there is no building"})
+    unit = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20))
+    room = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20))
+    address = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+class HouseholdUpdateSchema(InputSchema):
+    unit = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20))
+    room = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20))
+    address = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+
+
+# --- buildings, compounds, property companies ----------------------------------------------------
+
+class BuildingQueryArgsSchema(InputSchema):
+    grid_cell_id = ma.fields.UUID()
+    compound_id = ma.fields.UUID()
+    q = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
+
+
+class BuildingSchema(OutputSchema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    address = ma.fields.String(required=True)
+    location = ma.fields.Nested(PointOutSchema, required=True, metadata={"description": "WGS-84"})
+    floors = ma.fields.Integer(allow_none=True)
+    units = ma.fields.Integer(allow_none=True)
+    compound = ma.fields.Nested(RefSchema, allow_none=True)
+    grid_cell = ma.fields.Nested(GridCellRefSchema, required=True)
+    households = ma.fields.Integer(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+
+
+class BuildingCreateSchema(InputSchema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
+    address = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    location = ma.fields.Nested(PointInSchema, required=True,
+                                metadata={"description": "The building's cell is found from it"})
+    compound_id = ma.fields.UUID(allow_none=True)
+    floors = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(1, 200))
+    units = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(1, 50))
+
+
+class BuildingUpdateSchema(InputSchema):
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
+    address = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    location = ma.fields.Nested(PointInSchema)
+    compound_id = ma.fields.UUID(allow_none=True)
+    floors = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(1, 200))
+    units = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(1, 50))
+
+
+class CompoundQueryArgsSchema(InputSchema):
+    community_id = ma.fields.UUID()
+    q = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
+
+
+class PropertyCompanySchema(OutputSchema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    phone = ma.fields.String(allow_none=True)
+
+
+class CompoundSchema(OutputSchema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    community = ma.fields.Nested(RefSchema, required=True)
+    property_company = ma.fields.Nested(PropertyCompanySchema, allow_none=True)
+    owners_committee_name = ma.fields.String(allow_none=True)
+    owners_committee_chair = ma.fields.String(allow_none=True)
+    owners_committee_phone = ma.fields.String(allow_none=True)
+
+
+# --- party members' households (党员联户) ----------------------------------------------------------
+
+class PartyLinkQueryArgsSchema(InputSchema):
+    resident_id = ma.fields.UUID()
+    household_id = ma.fields.UUID()
+
+
+class PartyLinkCreateSchema(InputSchema):
+    resident_id = ma.fields.UUID(required=True)
+    household_id = ma.fields.UUID(required=True)
+
+
+class PartyLinkSchema(OutputSchema):
+    id = ma.fields.UUID(required=True)
+    resident = ma.fields.Nested(RefSchema, required=True)
+    household = ma.fields.Nested(HouseholdRefSchema, required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
