@@ -27,6 +27,7 @@ from api.population.identity import (
 from models import (
     Building,
     Compound,
+    Gender,
     GridCell,
     Household,
     PartyLink,
@@ -141,7 +142,7 @@ def _set_id_number(db: Session, cipher: IdentityCipher, resident: Resident, valu
     resident.id_number_hash = lookup
     resident.id_number_masked = mask_id_number(number)
     resident.birth_date = birth_date(number)
-    resident.gender = gender(number)
+    resident.gender = Gender(gender(number))
 
 
 def _place_resident(db: Session, scope: Scope, resident: Resident, household_id, grid_cell_id) -> None:
