@@ -5,7 +5,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run stop test venv dev-venv db-url lint clean-var
+.PHONY: run stop test bench venv dev-venv lint clean-var
 
 run: venv
 	@scripts/run.sh
@@ -15,6 +15,9 @@ stop:
 
 test: dev-venv
 	@scripts/test.sh
+
+bench: dev-venv
+	@scripts/bench.sh
 
 lint: dev-venv
 	@$(VENV)/bin/ruff check api models config tests scripts migrations wsgi.py

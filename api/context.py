@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from flask import current_app, g, request
 from flask_smorest.utils import deepupdate
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from api.auth.tokens import decode_access_token
 from api.errors import Unauthorized
@@ -74,18 +74,19 @@ def load_actor() -> Actor:
     if claims is None:
         raise Unauthorized("invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     now = datetime.now(UTC)
-    row = db_session.execute(
-        select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.id == claims["sid"], AuthSession.user_id == claims["sub"])
+    # One query: the user, provided the session is live (logout and disabling take effect at once).
+    user = db_session.scalars(
+        select(User).where(
+            User.id == claims["sub"],
+            User.is_active.is_(True),
+            exists().where(AuthSession.id == claims["sid"], AuthSession.user_id == User.id,
+                           AuthSession.revoked_at.is_(None), AuthSession.expires_at > now,
+                           AuthSession.idle_expires_at > now),
+        )
     ).unique().one_or_none()
-    if row is None:
-        raise Unauthorized("invalid_token")
-    session, user = row
-    if (session.revoked_at is not None or session.expires_at <= now or session.idle_expires_at <= now
-            or not user.is_active):
+    if user is None:
         raise Unauthorized("invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    current = Actor(user=user, session_id=session.id, scope=Scope.for_user(user))
+    current = Actor(user=user, session_id=claims["sid"], scope=Scope.for_user(user))
     g.actor = current
     return current
 

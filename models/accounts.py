@@ -78,7 +78,7 @@ class User(Base):
     place: Mapped[Place] = relationship(lazy="joined")
     unit: Mapped[HandlingUnit | None] = relationship(lazy="joined")
     grid_cells: Mapped[list[GridCell]] = relationship(
-        secondary="grid_member_cells", lazy="selectin", order_by="GridCell.code"
+        secondary="grid_member_cells", lazy="select", order_by="GridCell.code"
     )
 
     __table_args__ = (

@@ -59,7 +59,8 @@ class Place(Base):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
     path: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
-    boundary = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=True)
+    # Deferred: most reads need names and codes, not polygons (a district's can be large).
+    boundary = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=True, deferred=True)
     cell_kind: Mapped[CellKind | None] = mapped_column(str_enum(CellKind, "cell_kind"))
     is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
     created_at: Mapped[datetime] = created_at()

@@ -10,6 +10,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from api import audit
 from api.context import authenticated, scope
@@ -44,9 +45,9 @@ MAP_MAX_FEATURES = 5000
 IMPORT_MAX_BYTES = 32 * 1024 * 1024
 
 
-def cell_view(cell: GridCell) -> dict:
-    """A cell with its community, street and district, for the API."""
-    return {
+def cell_view(cell: GridCell, *, with_boundary: bool = False) -> dict:
+    """A cell with its community, street and district (and its polygon, loaded only when asked)."""
+    view = {
         "id": cell.id,
         "code": cell.code,
         "name": cell.name,
@@ -55,8 +56,10 @@ def cell_view(cell: GridCell) -> dict:
         "street": cell.ancestor_of_kind(PlaceKind.street),
         "district": cell.ancestor_of_kind(PlaceKind.district),
         "is_demo": cell.is_demo,
-        "boundary": cell.boundary,
     }
+    if with_boundary:
+        view["boundary"] = cell.boundary
+    return view
 
 
 # Field names of a single-cell write, for the errors of the feature it becomes.
@@ -112,7 +115,7 @@ class GridCells(MethodView):
         cell = db_session.scalars(select(GridCell).where(GridCell.code == body["code"])).one()
         audit.record("grid_cell.create", object_type="grid_cell", object_id=cell.id)
         db_session.commit()
-        return cell_view(cell)
+        return cell_view(cell, with_boundary=True)
 
 
 @blp.route("/grid-cells/<uuid:cell_id>")
@@ -123,7 +126,7 @@ class GridCellById(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="No such grid cell within your scope")
     def get(self, cell_id):
         """One grid cell with its boundary (GeoJSON, WGS-84)."""
-        return cell_view(get_or_404(db_session, GridCell, cell_id, scope()))
+        return cell_view(get_or_404(db_session, GridCell, cell_id, scope()), with_boundary=True)
 
     @authenticated("grids.write")
     @blp.etag
@@ -133,7 +136,7 @@ class GridCellById(MethodView):
     def patch(self, body, cell_id):
         """Rename a cell, change its kind or redraw its boundary (checked like a create)."""
         cell = get_or_404(db_session, GridCell, cell_id, scope(), for_update=True)
-        blp.check_etag(cell_view(cell), GridCellDetailSchema)
+        blp.check_etag(cell_view(cell, with_boundary=True), GridCellDetailSchema)
         feature = service.place_feature(cell)
         if "boundary" in body:
             feature["geometry"] = body["boundary"]
@@ -147,7 +150,7 @@ class GridCellById(MethodView):
                      detail={"fields": sorted(k for k in body if k != "coord_system")})
         db_session.commit()
         db_session.refresh(cell)
-        return cell_view(cell)
+        return cell_view(cell, with_boundary=True)
 
 
 @blp.route("/grid-cells/locate")
@@ -234,7 +237,8 @@ class MapGridCells(MethodView):
     def get(self, args):
         """Grid cells in a bounding box as a GeoJSON FeatureCollection (properties `id`, `code`,
         `name`, `kind`, `community`), for map layers. At most 5,000 cells: zoom in for more."""
-        cells = db_session.scalars(service.cells_in_bbox(scope(), args["bbox"]).limit(MAP_MAX_FEATURES + 1)).unique().all()
+        cells = db_session.scalars(service.cells_in_bbox(scope(), args["bbox"]).options(undefer(GridCell.boundary))
+                                   .limit(MAP_MAX_FEATURES + 1)).unique().all()
         if len(cells) > MAP_MAX_FEATURES:
             raise ValidationFailed(field_error("bbox", f"范围内网格超过 {MAP_MAX_FEATURES} 个，请缩小范围。",
                                                f"More than {MAP_MAX_FEATURES} cells in the box; zoom in."))

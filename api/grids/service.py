@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy import Select, String, cast, func, literal_column, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from api.errors import ValidationFailed
 from api.geo.coords import CoordSystem
@@ -138,7 +138,7 @@ def apply_features(db: Session, scope: Scope | None, features: list, *,
 
     codes = [f.code for f in parsed]
     existing = {p.code: p for p in db.scalars(
-        select(Place).where(Place.code.in_(codes)).with_for_update(of=Place)).unique()}
+        select(Place).where(Place.code.in_(codes)).options(undefer(Place.boundary)).with_for_update(of=Place)).unique()}
     parent_codes = {c for c in (_parent_code(code) for code in codes) if c and c not in codes}
     parents = {p.code: p for p in db.scalars(select(Place).where(Place.code.in_(parent_codes))).unique()}
 
@@ -318,6 +318,6 @@ def export_places(db: Session, scope: Scope, *, code: str | None = None, with_pa
     stmt = select(Place) if with_parents else select(GridCell)
     if code:
         stmt = stmt.where(Place.code.startswith(code, autoescape=True))
-    places = db.scalars(scoped(stmt, Place, scope).order_by(Place.code)).unique().all()
+    places = db.scalars(scoped(stmt, Place, scope).options(undefer(Place.boundary)).order_by(Place.code)).unique().all()
     return {"type": "FeatureCollection", "features": [place_feature(p) for p in places]}
 

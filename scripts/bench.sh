@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `make bench`: benchmarks under bench/ against their own database (BENCH_DATABASE_URL; else
+# DATABASE_URL's database + "_bench"; else gridgov_bench in the private cluster). Not part of make test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${BENCH_DATABASE_URL:-}" ]; then
+  if [ -n "${DATABASE_URL:-}" ]; then
+    BENCH_DATABASE_URL=$(.venv/bin/python -c 'import sys; from scripts.dbtool import derive; print(derive(sys.argv[1], "_bench"))' "$DATABASE_URL")
+  else
+    scripts/pg.sh ensure gridgov_bench
+    BENCH_DATABASE_URL=$(scripts/pg.sh url gridgov_bench)
+  fi
+fi
+.venv/bin/python scripts/dbtool.py ensure "$BENCH_DATABASE_URL"
+export BENCH_DATABASE_URL GRIDGOV_ENV=testing LOG_LEVEL=WARNING
+exec .venv/bin/python -m bench.grid_bench "$@"
