@@ -23,6 +23,7 @@ from api.population.schemas import (
     HouseholdQueryArgsSchema,
     HouseholdSchema,
     HouseholdUpdateSchema,
+    LookupSchema,
     PartyLinkCreateSchema,
     PartyLinkQueryArgsSchema,
     PartyLinkSchema,
@@ -66,12 +67,9 @@ class Residents(MethodView):
     @blp.response(200, ResidentSchema(many=True))
     @blp.paginate(QueryPage)
     def get(self, args):
-        """Residents of the caller's cells (a grid member: only their cells' people). Identity
-        numbers are masked; `id_number` finds one person exactly, and the search is audited."""
-        if args.get("id_number"):
-            audit.record("resident.search_by_id_number", object_type="resident")
-            db_session.commit()
-        return service.list_residents(scope(), cipher(), **args)
+        """Residents of the caller's cells (a grid member: only their cells' people), identity
+        numbers masked. To find someone by identity number, use `POST /residents/lookup`."""
+        return service.list_residents(scope(), **args)
 
     @authenticated("population.write")
     @blp.arguments(ResidentCreateSchema)
@@ -85,6 +83,21 @@ class Residents(MethodView):
         audit.record("resident.create", object_type="resident", object_id=resident.id)
         db_session.commit()
         return resident
+
+
+@blp.route("/residents/lookup")
+class ResidentLookup(MethodView):
+    @authenticated("population.read")
+    @blp.arguments(LookupSchema)
+    @blp.response(200, ResidentSchema(many=True))
+    def post(self, body):
+        """Find a resident within scope by full identity number (exact match on its keyed hash).
+        The number travels in the body, never in a URL; every lookup is audited."""
+        found = service.lookup_resident(db_session, scope(), cipher(), body["id_number"])
+        audit.record("resident.lookup_by_id_number", object_type="resident",
+                     object_id=found[0].id if found else None, outcome="success" if found else "failure")
+        db_session.commit()
+        return found
 
 
 @blp.route("/residents/<uuid:resident_id>")

@@ -29,8 +29,6 @@ class ResidentQueryArgsSchema(InputSchema):
     kind = ma.fields.Enum(ResidentKind, by_value=True)
     tag = ma.fields.String(validate=ma.validate.OneOf(RESIDENT_TAGS))
     q = ma.fields.String(validate=ma.validate.Length(min=1, max=50), metadata={"description": "Part of the name"})
-    id_number = ma.fields.String(validate=ma.validate.Length(min=1, max=30),
-                                 metadata={"description": "Exact identity number (looked up by its keyed hash; audited)"})
     include_moved_out = ma.fields.Boolean(load_default=False)
 
 
@@ -75,6 +73,12 @@ class ResidentUpdateSchema(InputSchema):
     tags = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(RESIDENT_TAGS)),
                           validate=ma.validate.Length(max=len(RESIDENT_TAGS)))
     moved_out_on = ma.fields.Date(allow_none=True, metadata={"description": "搬离: the person left on this date"})
+
+
+class LookupSchema(InputSchema):
+    id_number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=30),
+                                 metadata={"description": "The full identity number (in the body, so it never "
+                                           "reaches an access log)"})
 
 
 class RevealSchema(InputSchema):

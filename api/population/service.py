@@ -98,8 +98,8 @@ def _in_scope(db: Session, model, object_id, scope: Scope, field: str):
 
 # --- residents -----------------------------------------------------------------------------------
 
-def list_residents(scope: Scope, cipher: IdentityCipher, *, grid_cell_id=None, household_id=None, kind=None,
-                   tag=None, q=None, id_number=None, include_moved_out=False) -> Select:
+def list_residents(scope: Scope, *, grid_cell_id=None, household_id=None, kind=None, tag=None, q=None,
+                   include_moved_out=False) -> Select:
     stmt = select(Resident)
     if not include_moved_out:
         stmt = stmt.where(Resident.moved_out_on.is_(None))
@@ -111,9 +111,13 @@ def list_residents(scope: Scope, cipher: IdentityCipher, *, grid_cell_id=None, h
         stmt = stmt.where(Resident.tags.any(tag))
     if q:
         stmt = stmt.where(Resident.name.contains(q, autoescape=True))
-    if id_number is not None:
-        stmt = stmt.where(Resident.id_number_hash == cipher.lookup_hash(_valid_id_number(id_number)))
     return scoped(stmt, Resident, scope).order_by(Resident.grid_cell_id, Resident.household_id, Resident.name, Resident.id)
+
+
+def lookup_resident(db: Session, scope: Scope, cipher: IdentityCipher, id_number: str) -> list[Resident]:
+    """The resident with this identity number, if within scope (exact match on the keyed hash)."""
+    stmt = select(Resident).where(Resident.id_number_hash == cipher.lookup_hash(_valid_id_number(id_number)))
+    return db.scalars(scoped(stmt, Resident, scope)).unique().all()
 
 
 def get_resident(db: Session, resident_id, scope: Scope, *, for_update: bool = False) -> Resident:

@@ -100,8 +100,10 @@ def test_register_a_resident_with_an_identity_number(client, as_user, db):
     assert body["id_number_masked"] == number[:4] + "*" * 10 + number[-4:]
     row = db.get(Resident, body["id"])
     assert number not in (row.id_number_cipher or "") and row.id_number_hash != number
-    found = client.get(f"/api/v1/residents?id_number={number}", headers=as_user("grid_member")).get_json()
-    assert [p["id"] for p in found] == [body["id"]]
+    found = client.post("/api/v1/residents/lookup", json={"id_number": number}, headers=as_user("grid_member"))
+    assert [p["id"] for p in found.get_json()] == [body["id"]]
+    assert client.post("/api/v1/residents/lookup", json={"id_number": number},
+                       headers=as_user("grid_member_2")).get_json() == []
     duplicate = client.post("/api/v1/residents", headers=as_user("grid_member"), json={
         "household_id": str(household.id), "name": "冒名", "id_number": number, "kind": "registered"})
     assert duplicate.status_code == 409 and "id_number" in duplicate.get_json()["errors"]
