@@ -120,6 +120,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "grids.import": frozenset({Role.street_admin, Role.district_admin}),
     "population.read": frozenset(_STAFF),
     "population.write": frozenset(_STAFF),
+    "compounds.write": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
     "population.reveal": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
     "chain.write": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
     "posts.write": frozenset({Role.district_admin}),

@@ -17,8 +17,10 @@ from api.population.schemas import (
     BuildingQueryArgsSchema,
     BuildingSchema,
     BuildingUpdateSchema,
+    CompoundCreateSchema,
     CompoundQueryArgsSchema,
     CompoundSchema,
+    CompoundUpdateSchema,
     HouseholdCreateSchema,
     HouseholdQueryArgsSchema,
     HouseholdSchema,
@@ -27,6 +29,7 @@ from api.population.schemas import (
     PartyLinkCreateSchema,
     PartyLinkQueryArgsSchema,
     PartyLinkSchema,
+    PropertyCompanyCreateSchema,
     PropertyCompanySchema,
     ResidentCreateSchema,
     ResidentQueryArgsSchema,
@@ -261,15 +264,41 @@ class Compounds(MethodView):
         """Residential compounds (小区) with their property company and owners' committee."""
         return service.list_compounds(scope(), **args)
 
+    @authenticated("compounds.write")
+    @blp.arguments(CompoundCreateSchema)
+    @blp.response(201, CompoundSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="community_id or property_company_id not within your scope")
+    def post(self, body):
+        """Register a compound (小区) in a community, with its polygon, property company and owners' committee."""
+        compound = service.save_compound(db_session, scope(), body)
+        audit.record("compound.create", object_type="compound", object_id=compound.id)
+        db_session.commit()
+        return compound
+
 
 @blp.route("/compounds/<uuid:compound_id>")
 class CompoundById(MethodView):
     @authenticated("population.read")
+    @blp.etag
     @blp.response(200, CompoundSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such compound within your scope")
     def get(self, compound_id):
         """One compound."""
         return get_or_404(db_session, Compound, compound_id, scope())
+
+    @authenticated("compounds.write")
+    @blp.etag
+    @blp.arguments(CompoundUpdateSchema)
+    @blp.response(200, CompoundSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such compound within your scope")
+    def patch(self, body, compound_id):
+        """Change a compound: polygon, property company, owners' committee."""
+        compound = get_or_404(db_session, Compound, compound_id, scope(), for_update=True)
+        blp.check_etag(compound, CompoundSchema)
+        service.save_compound(db_session, scope(), body, compound)
+        audit.record("compound.update", object_type="compound", object_id=compound.id, detail={"fields": sorted(body)})
+        db_session.commit()
+        return compound
 
 
 @blp.route("/property-companies")
@@ -280,6 +309,17 @@ class PropertyCompanies(MethodView):
     def get(self):
         """Property companies (物业) working in the caller's area."""
         return service.list_property_companies(scope())
+
+    @authenticated("compounds.write")
+    @blp.arguments(PropertyCompanyCreateSchema)
+    @blp.response(201, PropertyCompanySchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="place_id not within your scope")
+    def post(self, body):
+        """Register a property company working in a street or community."""
+        company = service.create_property_company(db_session, scope(), body)
+        audit.record("property_company.create", object_type="property_company", object_id=company.id)
+        db_session.commit()
+        return company
 
 
 # --- party members' households -------------------------------------------------------------------

@@ -2,7 +2,8 @@ import marshmallow as ma
 
 from api.auth.schemas import GridCellRefSchema
 from api.extensions import InputSchema, OutputSchema
-from api.geo.fields import PointInSchema, PointOutSchema
+from api.geo.coords import CoordSystem
+from api.geo.fields import GeoJSONGeometry, PointInSchema, PointOutSchema
 from api.i18n import register_messages
 from models import RESIDENT_TAGS, Gender, Relation, ResidentKind
 
@@ -176,6 +177,30 @@ class PropertyCompanySchema(OutputSchema):
     phone = ma.fields.String(allow_none=True)
 
 
+class PropertyCompanyCreateSchema(InputSchema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    phone = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^[0-9-]{7,20}$"))
+    place_id = ma.fields.UUID(required=True, metadata={"description": "The street or community it works in"})
+
+
+class _CompoundFields(InputSchema):
+    boundary = ma.fields.Dict(allow_none=True, metadata={"description": "GeoJSON Polygon or MultiPolygon"})
+    coord_system = ma.fields.Enum(CoordSystem, by_value=True, load_default=CoordSystem.wgs84)
+    property_company_id = ma.fields.UUID(allow_none=True)
+    owners_committee_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
+    owners_committee_chair = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=50))
+    owners_committee_phone = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^[0-9-]{7,20}$"))
+
+
+class CompoundCreateSchema(_CompoundFields):
+    community_id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+
+
+class CompoundUpdateSchema(_CompoundFields):
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
+
+
 class CompoundSchema(OutputSchema):
     id = ma.fields.UUID(required=True)
     name = ma.fields.String(required=True)
@@ -184,6 +209,7 @@ class CompoundSchema(OutputSchema):
     owners_committee_name = ma.fields.String(allow_none=True)
     owners_committee_chair = ma.fields.String(allow_none=True)
     owners_committee_phone = ma.fields.String(allow_none=True)
+    boundary = GeoJSONGeometry(allow_none=True, metadata={"description": "GeoJSON MultiPolygon, WGS-84"})
 
 
 # --- party members' households (党员联户) ----------------------------------------------------------

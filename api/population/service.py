@@ -10,11 +10,13 @@ import uuid
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select, text
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, NotFound, ValidationFailed
-from api.grids.service import locate
+from api.geo.coords import CoordSystem
+from api.grids.geometry import GeometryProblem, parse_boundary
+from api.grids.service import AREA_TOLERANCE_M2, locate
 from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped, under
 from api.population.identity import (
     IdentityCipher,
@@ -32,6 +34,7 @@ from models import (
     Household,
     PartyLink,
     Place,
+    PlaceKind,
     PropertyCompany,
     Resident,
 )
@@ -50,6 +53,8 @@ class Msg:
     other_cell = ("党员与住户须在同一网格。", "The party member and the household must be in the same grid cell.")
     no_id_number = ("该居民没有登记身份证号码。", "No identity number is recorded for this resident.")
     already_linked = ("已关联。", "Already linked.")
+    compound_outside = ("小区超出所在社区的边界。", "The compound extends beyond its community.")
+    not_a_community = ("须为社区。", "Must be a community.")
 
 
 # --- scope rules: everything hangs off a grid cell -------------------------------------------------
@@ -311,6 +316,54 @@ def list_compounds(scope: Scope, *, community_id=None, q=None) -> Select:
     if q:
         stmt = stmt.where(Compound.name.contains(q, autoescape=True))
     return scoped(stmt, Compound, scope).order_by(Compound.name, Compound.id)
+
+
+def create_property_company(db: Session, scope: Scope, data: dict) -> PropertyCompany:
+    place = _in_scope(db, Place, data["place_id"], scope, "place_id")
+    company = PropertyCompany(id=uuid.uuid4(), name=data["name"].strip(), phone=data.get("phone"), place_id=place.id)
+    db.add(company)
+    db.flush()
+    return company
+
+
+def _compound_boundary(db: Session, compound: Compound, data: dict) -> None:
+    """A compound's polygon is checked like a cell's: valid, and inside its community."""
+    if data.get("boundary") is None:
+        compound.boundary = None
+        return
+    try:
+        geom = parse_boundary(data["boundary"], data.get("coord_system", CoordSystem.wgs84))
+    except GeometryProblem as problem:
+        raise ValidationFailed({"boundary": [problem.pair]}) from None
+    outside = db.scalar(text("""
+        SELECT ST_Area(ST_Difference(ST_GeomFromWKB(:wkb, 4326), c.boundary)::geography)
+        FROM places c WHERE c.id = :community AND c.boundary IS NOT NULL"""),
+        {"wkb": geom.wkb, "community": compound.community_id})
+    if outside is not None and outside > AREA_TOLERANCE_M2:
+        raise ValidationFailed({"boundary": [Msg.compound_outside]})
+    compound.boundary = from_shape(geom, srid=4326)
+
+
+def save_compound(db: Session, scope: Scope, data: dict, compound: Compound | None = None) -> Compound:
+    if compound is None:
+        community = _in_scope(db, Place, data["community_id"], scope, "community_id")
+        if community.kind != PlaceKind.community:
+            raise ValidationFailed({"community_id": [Msg.not_a_community]})
+        compound = Compound(id=uuid.uuid4(), community_id=community.id, name=data["name"].strip())
+        db.add(compound)
+    elif "name" in data:
+        compound.name = data["name"].strip()
+    if "boundary" in data:
+        _compound_boundary(db, compound, data)
+    if "property_company_id" in data:
+        company_id = data["property_company_id"]
+        compound.property_company_id = (
+            _in_scope(db, PropertyCompany, company_id, scope, "property_company_id").id if company_id else None)
+    for name in ("owners_committee_name", "owners_committee_chair", "owners_committee_phone"):
+        if name in data:
+            setattr(compound, name, data[name])
+    db.flush()
+    return compound
 
 
 def list_property_companies(scope: Scope) -> Select:

@@ -245,3 +245,29 @@ def test_resident_reads_are_audited(client, as_user, db):
     client.get(f"/api/v1/residents/{person['id']}", headers=as_user("grid_member"))
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "resident.read")).one()
     assert event.object_id == person["id"] and event.detail is None
+
+
+def test_register_a_compound_inside_its_community(client, as_user, db):
+    """Community staff register a compound with a property company; a polygon outside the community is refused."""
+    from geoalchemy2.shape import to_shape
+    from shapely.geometry import mapping
+
+    cell = _cell(db)
+    shape, community_id = to_shape(cell.boundary), str(cell.parent_id)
+    headers = as_user("community_staff")
+    company = client.post("/api/v1/property-companies", headers=headers,
+                          json={"name": "漓江物业服务有限公司", "phone": "0395-1234567", "place_id": community_id})
+    assert company.status_code == 201, company.get_json()
+    inner = shape.buffer(-0.0005)
+    created = client.post("/api/v1/compounds", headers=headers, json={
+        "community_id": community_id, "name": "新苑小区", "boundary": mapping(inner),
+        "property_company_id": company.get_json()["id"], "owners_committee_name": "新苑业委会"})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["property_company"]["name"] == "漓江物业服务有限公司"
+    url = f"/api/v1/compounds/{created.get_json()['id']}"
+    etag = client.get(url, headers=headers).headers["ETag"]
+    outside = client.patch(url, headers={**headers, "If-Match": etag},
+                           json={"boundary": mapping(shape.buffer(0.02))})
+    assert outside.status_code == 422 and "boundary" in outside.get_json()["errors"]
+    assert client.post("/api/v1/compounds", headers=as_user("grid_member"),
+                       json={"community_id": community_id, "name": "x"}).status_code == 403
