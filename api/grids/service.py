@@ -43,6 +43,8 @@ class Msg:
     feature = ("须为 GeoJSON Feature。", "Must be a GeoJSON Feature.")
     outside_parent = ("超出上级区划边界 {area:.1f} 平方米。", "Extends {area:.1f} m² beyond its parent's boundary.")
     overlap = ("与同级 {other} 重叠 {area:.1f} 平方米。", "Overlaps its sibling {other} by {area:.1f} m².")
+    child_outside = ("下级 {other} 有 {area:.1f} 平方米落在新边界之外。",
+                     "Its child {other} would lie {area:.1f} m² outside the new boundary.")
 
 
 def _fmt(pair: tuple[str, str], **params) -> tuple[str, str]:
@@ -209,6 +211,12 @@ FROM touched t JOIN places c ON c.id = t.id JOIN places p ON p.id = c.parent_id
 WHERE p.boundary IS NOT NULL AND NOT ST_Covers(p.boundary, c.boundary)
   AND ST_Area(ST_Difference(c.boundary, p.boundary)::geography) > :tolerance
 UNION ALL
+SELECT t.idx, 'child_outside', ch.code, ST_Area(ST_Difference(ch.boundary, p.boundary)::geography)
+FROM touched t JOIN places p ON p.id = t.id JOIN places ch ON ch.parent_id = p.id
+WHERE ch.id NOT IN (SELECT id FROM touched) AND p.boundary IS NOT NULL AND ch.boundary IS NOT NULL
+  AND NOT ST_Covers(p.boundary, ch.boundary)
+  AND ST_Area(ST_Difference(ch.boundary, p.boundary)::geography) > :tolerance
+UNION ALL
 SELECT t.idx, 'overlap', s.code, ST_Area(ST_Intersection(c.boundary, s.boundary)::geography)
 FROM touched t JOIN places c ON c.id = t.id
 JOIN places s ON s.parent_id = c.parent_id AND s.id <> c.id AND s.boundary && c.boundary
@@ -219,7 +227,8 @@ ORDER BY 1, 3
 
 
 def _check_geometry(db: Session, touched: list[tuple[int, Place]], problems: FeatureErrors) -> None:
-    """Containment in the parent and overlaps between siblings, measured by PostGIS in m²."""
+    """Containment in the parent, children still inside a redrawn parent, and overlaps between
+    siblings, measured by PostGIS in m²."""
     if not touched:
         return
     rows = db.execute(_CHECKS, {"ids": [str(p.id) for _, p in touched], "idx": [i for i, _ in touched],
@@ -227,6 +236,8 @@ def _check_geometry(db: Session, touched: list[tuple[int, Place]], problems: Fea
     for index, problem, other, area in rows:
         if problem == "outside":
             problems.add(index, "geometry", _fmt(Msg.outside_parent, area=area))
+        elif problem == "child_outside":
+            problems.add(index, "geometry", _fmt(Msg.child_outside, other=other, area=area))
         else:
             problems.add(index, "geometry", _fmt(Msg.overlap, other=other, area=area))
 

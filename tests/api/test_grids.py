@@ -8,7 +8,7 @@ import math
 import mapbox_vector_tile
 import pytest
 from geoalchemy2.shape import to_shape
-from shapely.geometry import box, mapping
+from shapely.geometry import box, mapping, shape
 from sqlalchemy import select, text
 
 from api.geo.coords import wgs84_to_bd09, wgs84_to_gcj02
@@ -354,3 +354,17 @@ def test_low_zoom_tiles_show_communities(client, as_user, db):
 def test_tile_out_of_range_is_422(client, as_user, path):
     """Zoom above 22 or x/y outside the zoom level is 422."""
     assert client.get("/api/v1/tiles/grid-cells" + path, headers=as_user("district_admin")).status_code == 422
+
+
+def test_shrinking_a_community_that_would_strand_its_cells_is_refused(client, as_user, db):
+    """Redrawing a community smaller than its cells names the cell left outside; nothing changes."""
+    headers = as_user("district_admin")
+    collection = client.get("/api/v1/grid-cells/export?code=411104001001&with_parents=true", headers=headers).get_json()
+    community = next(f for f in collection["features"] if f["properties"]["code"] == "411104001001")
+    outline = shape(community["geometry"])
+    community["geometry"] = mapping(outline.buffer(-0.002))
+    response = client.post("/api/v1/grid-cells/import", json={"type": "FeatureCollection", "features": [community]},
+                           headers=headers)
+    assert response.status_code == 422
+    messages = response.get_json()["errors"]["features"]["0"]["geometry"]
+    assert any("411104001001" in m and "新边界之外" in m for m in messages)
