@@ -77,18 +77,24 @@ def scoped(stmt: Select, model: type, scope: Scope) -> Select:
     return stmt.where(rule_for(model)(scope))
 
 
-def get_or_404(session: Session, model: type, object_id, scope: Scope, *, for_update: bool = False):
-    """Fetch by id inside the caller's scope; 404 when it does not exist *or* is out of scope."""
+OUT_OF_SCOPE = ("不存在或不在您的管辖范围内。", "Does not exist or is outside your area.")
+
+
+def get_or_404(session: Session, model: type, object_id, scope: Scope, *, for_update: bool = False,
+               field: str | None = None):
+    """Fetch by id inside the caller's scope; 404 when it does not exist *or* is out of scope.
+    ``field`` names the request field the id came from (an id inside a body), for the error."""
+    not_found = NotFound(errors={field: [OUT_OF_SCOPE]}) if field else NotFound()
     try:
         object_id = uuid.UUID(str(object_id))
     except ValueError:
-        raise NotFound() from None
+        raise not_found from None
     stmt = scoped(select(model).where(model.id == object_id), model, scope)
     if for_update:
         stmt = stmt.with_for_update(of=model)
     obj = session.scalars(stmt).unique().one_or_none()
     if obj is None:
-        raise NotFound()
+        raise not_found
     return obj
 
 

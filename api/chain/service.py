@@ -25,7 +25,6 @@ class Msg:
     member_account = ("网格员岗位须由本社区的网格员账号担任。",
                       "The grid member post is held by a grid member account of this community.")
     before_current = ("开始日期早于现任者的开始日期。", "Starts before the current holder started.")
-    out_of_scope = ("不存在或不在您的管辖范围内。", "Does not exist or is outside your area.")
 
 
 def posts(db: Session) -> list[ResponsibilityPost]:
@@ -93,15 +92,10 @@ def appoint(db: Session, scope: Scope, cell: GridCell, data: dict) -> GridRespon
         return assign_grid_member(db, cell, user, on)
     holder = {"name": data.get("name"), "phone": data.get("phone")}
     if data.get("user_id"):
-        user = _user_in_scope(db, scope, data["user_id"])
-        if user is None:
-            raise NotFound(errors={"user_id": [Msg.out_of_scope]})
+        user = get_or_404(db, User, data["user_id"], scope, field="user_id")
         holder = {"user_id": user.id, "name": user.display_name, "phone": user.phone}
     elif data.get("resident_id"):
-        try:
-            resident = get_or_404(db, Resident, data["resident_id"], scope)
-        except NotFound:
-            raise NotFound(errors={"resident_id": [Msg.out_of_scope]}) from None
+        resident = get_or_404(db, Resident, data["resident_id"], scope, field="resident_id")
         holder = {"resident_id": resident.id, "name": resident.name, "phone": data.get("phone") or resident.phone}
     _end_current(db, cell.id, post.code, on)
     responsibility = GridResponsibility(id=uuid.uuid4(), grid_cell_id=cell.id, post_code=post.code, starts_on=on,

@@ -41,7 +41,6 @@ from models import (
 
 
 class Msg:
-    out_of_scope = ("不存在或不在您的管辖范围内。", "Does not exist or is outside your area.")
     cell_required = ("没有住户时须指定网格。", "Give a grid cell when there is no household.")
     cell_mismatch = ("与住户所在网格不一致。", "Differs from the household's grid cell.")
     gender_mismatch = ("与身份证号码中的性别不一致。", "Does not match the gender in the identity number.")
@@ -93,12 +92,6 @@ def _company_rule(scope: Scope) -> ColumnElement[bool]:
 def _party_link_rule(scope: Scope) -> ColumnElement[bool]:
     return PartyLink.household_id.in_(select(Household.id).where(_household_rule(scope)))
 
-
-def _in_scope(db: Session, model, object_id, scope: Scope, field: str):
-    try:
-        return get_or_404(db, model, object_id, scope)
-    except NotFound:
-        raise NotFound(errors={field: [Msg.out_of_scope]}) from None
 
 
 # --- residents -----------------------------------------------------------------------------------
@@ -156,13 +149,13 @@ def _set_id_number(db: Session, cipher: IdentityCipher, resident: Resident, valu
 
 def _place_resident(db: Session, scope: Scope, resident: Resident, household_id, grid_cell_id) -> None:
     if household_id is not None:
-        household = _in_scope(db, Household, household_id, scope, "household_id")
+        household = get_or_404(db, Household, household_id, scope, field="household_id")
         if grid_cell_id is not None and grid_cell_id != household.grid_cell_id:
             raise ValidationFailed({"grid_cell_id": [Msg.cell_mismatch]})
         resident.household_id, resident.grid_cell_id = household.id, household.grid_cell_id
     elif grid_cell_id is not None:
         resident.household_id = None
-        resident.grid_cell_id = _in_scope(db, GridCell, grid_cell_id, scope, "grid_cell_id").id
+        resident.grid_cell_id = get_or_404(db, GridCell, grid_cell_id, scope, field="grid_cell_id").id
     else:
         raise ValidationFailed({"grid_cell_id": [Msg.cell_required]})
 
@@ -227,12 +220,12 @@ def list_households(scope: Scope, *, grid_cell_id=None, building_id=None, q=None
 def create_household(db: Session, scope: Scope, data: dict) -> Household:
     household = Household(id=uuid.uuid4(), unit=data.get("unit"), room=data.get("room"), address=data["address"].strip())
     if data.get("building_id") is not None:
-        building = _in_scope(db, Building, data["building_id"], scope, "building_id")
+        building = get_or_404(db, Building, data["building_id"], scope, field="building_id")
         if data.get("grid_cell_id") is not None and data["grid_cell_id"] != building.grid_cell_id:
             raise ValidationFailed({"grid_cell_id": [Msg.cell_mismatch]})
         household.building_id, household.grid_cell_id = building.id, building.grid_cell_id
     elif data.get("grid_cell_id") is not None:
-        household.grid_cell_id = _in_scope(db, GridCell, data["grid_cell_id"], scope, "grid_cell_id").id
+        household.grid_cell_id = get_or_404(db, GridCell, data["grid_cell_id"], scope, field="grid_cell_id").id
     else:
         raise ValidationFailed({"grid_cell_id": [Msg.cell_required]})
     db.add(household)
@@ -275,7 +268,7 @@ def _set_compound(db: Session, scope: Scope, building: Building, compound_id) ->
     if compound_id is None:
         building.compound_id = None
         return
-    compound = _in_scope(db, Compound, compound_id, scope, "compound_id")
+    compound = get_or_404(db, Compound, compound_id, scope, field="compound_id")
     cell = db.get(Place, building.grid_cell_id)
     if compound.community_id != cell.parent_id:
         raise ValidationFailed({"compound_id": [Msg.compound_elsewhere]})
@@ -319,7 +312,7 @@ def list_compounds(scope: Scope, *, community_id=None, q=None) -> Select:
 
 
 def create_property_company(db: Session, scope: Scope, data: dict) -> PropertyCompany:
-    place = _in_scope(db, Place, data["place_id"], scope, "place_id")
+    place = get_or_404(db, Place, data["place_id"], scope, field="place_id")
     company = PropertyCompany(id=uuid.uuid4(), name=data["name"].strip(), phone=data.get("phone"), place_id=place.id)
     db.add(company)
     db.flush()
@@ -346,7 +339,7 @@ def _compound_boundary(db: Session, compound: Compound, data: dict) -> None:
 
 def save_compound(db: Session, scope: Scope, data: dict, compound: Compound | None = None) -> Compound:
     if compound is None:
-        community = _in_scope(db, Place, data["community_id"], scope, "community_id")
+        community = get_or_404(db, Place, data["community_id"], scope, field="community_id")
         if community.kind != PlaceKind.community:
             raise ValidationFailed({"community_id": [Msg.not_a_community]})
         compound = Compound(id=uuid.uuid4(), community_id=community.id, name=data["name"].strip())
@@ -358,7 +351,7 @@ def save_compound(db: Session, scope: Scope, data: dict, compound: Compound | No
     if "property_company_id" in data:
         company_id = data["property_company_id"]
         compound.property_company_id = (
-            _in_scope(db, PropertyCompany, company_id, scope, "property_company_id").id if company_id else None)
+            get_or_404(db, PropertyCompany, company_id, scope, field="property_company_id").id if company_id else None)
     for name in ("owners_committee_name", "owners_committee_chair", "owners_committee_phone"):
         if name in data:
             setattr(compound, name, data[name])
@@ -382,8 +375,8 @@ def list_party_links(scope: Scope, *, resident_id=None, household_id=None) -> Se
 
 
 def create_party_link(db: Session, scope: Scope, resident_id, household_id) -> PartyLink:
-    resident = _in_scope(db, Resident, resident_id, scope, "resident_id")
-    household = _in_scope(db, Household, household_id, scope, "household_id")
+    resident = get_or_404(db, Resident, resident_id, scope, field="resident_id")
+    household = get_or_404(db, Household, household_id, scope, field="household_id")
     if "party_member" not in resident.tags:
         raise ValidationFailed({"resident_id": [Msg.not_party_member]})
     if resident.grid_cell_id != household.grid_cell_id:

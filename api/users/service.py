@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from api.auth import passwords
 from api.auth.service import revoke_user_sessions
 from api.chain.service import assign_grid_member, release_grid_member
-from api.errors import Conflict, NotFound, ValidationFailed
+from api.errors import Conflict, ValidationFailed
 from api.policy import Scope, get_or_404, scoped
 from models import ADMIN_ROLES, GridCell, GridMemberCell, HandlingUnit, Place, PlaceKind, Role, User
 
@@ -34,7 +34,6 @@ class Messages:
     """(Chinese, English) pairs for field errors; the resource layer picks the language."""
 
     place_kind = ("该角色的账号须属于：{kinds}。", "An account of this role belongs to a {kinds}.")
-    out_of_scope = ("不存在或不在您的管辖范围内。", "Does not exist or is outside your area.")
     unit_required = ("处置部门人员须指定所属部门。", "Handling-unit staff need a unit.")
     unit_forbidden = ("只有处置部门人员可指定部门。", "Only handling-unit staff have a unit.")
     cells_required = ("网格员须至少负责一个网格。", "A grid member looks after at least one grid cell.")
@@ -62,17 +61,10 @@ def get_user(db: Session, user_id, scope: Scope, *, for_update: bool = False) ->
     return get_or_404(db, User, user_id, scope, for_update=for_update)
 
 
-def _in_scope(db: Session, model, object_id, scope: Scope, field: str):
-    try:
-        return get_or_404(db, model, object_id, scope)
-    except NotFound:
-        raise NotFound(errors={field: [Messages.out_of_scope]}) from None
-
-
 def _cells(db: Session, cell_ids, scope: Scope, community: Place) -> list[GridCell]:
     cells = []
     for index, cell_id in enumerate(dict.fromkeys(cell_ids)):
-        cell = _in_scope(db, GridCell, cell_id, scope, "grid_cell_ids")
+        cell = get_or_404(db, GridCell, cell_id, scope, field="grid_cell_ids")
         if cell.parent_id != community.id:
             raise ValidationFailed({"grid_cell_ids": {index: [Messages.cells_outside]}})
         cells.append(cell)
@@ -83,7 +75,7 @@ def create_user(db: Session, scope: Scope, data: dict, hasher) -> User:
     role: Role = data["role"]
     if role in ADMIN_ROLES:
         raise ValidationFailed({"role": [Messages.admin_role]})
-    place = _in_scope(db, Place, data["place_id"], scope, "place_id")
+    place = get_or_404(db, Place, data["place_id"], scope, field="place_id")
     allowed = ROLE_PLACE_KINDS[role]
     if place.kind not in allowed:
         kinds = ", ".join(sorted(k.value for k in allowed))
@@ -92,7 +84,7 @@ def create_user(db: Session, scope: Scope, data: dict, hasher) -> User:
     if role == Role.unit_staff:
         if not data.get("unit_id"):
             raise ValidationFailed({"unit_id": [Messages.unit_required]})
-        unit = _in_scope(db, HandlingUnit, data["unit_id"], scope, "unit_id")
+        unit = get_or_404(db, HandlingUnit, data["unit_id"], scope, field="unit_id")
     elif data.get("unit_id"):
         raise ValidationFailed({"unit_id": [Messages.unit_forbidden]})
     cells: list[GridCell] = []
