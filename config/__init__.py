@@ -36,8 +36,9 @@ def _persisted(name: str, make) -> str:
     path = ROOT / "var" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make())
     return path.read_text().strip()
 
 

@@ -25,6 +25,7 @@ def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int = 150
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        hide_parameters=True,  # a logged SQL error must not carry names, phones or hashes
         connect_args={
             "options": f"-c statement_timeout={int(statement_timeout_ms)} -c timezone=UTC",
             "application_name": app_name,

@@ -12,7 +12,7 @@ import os
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from api import create_app
 from api.auth import passwords
@@ -32,6 +32,10 @@ def database_url_for_tests() -> str:
 
 
 def reset_schema(url: str) -> None:
+    # This wipes the database: only ever one whose name says it is for tests.
+    name = make_url(url).database or ""
+    if not name.endswith("_test") or url == os.environ.get("DATABASE_URL"):
+        pytest.exit(f"refusing to wipe {name!r}: the test database's name must end in _test", returncode=2)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, request
 from flask.views import MethodView
 from sqlalchemy import func
@@ -10,10 +12,12 @@ from api import audit, ratelimit
 from api.auth import passwords, service
 from api.auth.schemas import LoginSchema, MeSchema, PasswordChangeSchema, RefreshSchema, TokenSchema
 from api.context import actor, authenticated, client_ip
-from api.errors import DomainError, Unauthorized, ValidationFailed, field_error, localized
+from api.errors import DomainError, TooManyRequests, Unauthorized, ValidationFailed, field_error, localized
 from api.extensions import Blueprint, ErrorSchema
 from models import Role
 from models.db import db_session
+
+PHONE_LIKE = re.compile(r"^1[0-9]{10}$")
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Login, tokens and the current user (登录与账号)")
 
@@ -24,6 +28,12 @@ def _settings() -> service.AuthSettings:
 
 def _hasher():
     return passwords.hasher_from(current_app.config)
+
+
+def _loggable(login: str) -> str:
+    """What the audit log keeps of a name that matched no account: a mobile number is masked."""
+    login = login.strip()[:64]
+    return login[:3] + "****" + login[-4:] if PHONE_LIKE.match(login) else login
 
 
 def _token_body(tokens: service.Tokens) -> dict:
@@ -42,16 +52,16 @@ class Login(MethodView):
         """Log in with a username or mobile number and a password."""
         ip = client_ip()
         ratelimit.hit(f"login-ip:{ip}", limit=current_app.config["LOGIN_RATE_PER_MINUTE"], window_seconds=60)
-        db_session.commit()  # the attempt counts even if this request fails further on
-        try:
-            outcome = service.login(db_session, body["username"], body["password"], _settings(), _hasher(),
-                                    ip=ip, user_agent=request.user_agent.string)
-        except DomainError as exc:  # locked
-            db_session.rollback()
-            audit.record("auth.login", outcome="denied", object_type="user", actor_username=body["username"][:64],
-                         detail={"reason": exc.error})
+        locked = service.reserve_attempt(db_session, service.login_key(body["username"]), _settings())
+        db_session.commit()  # the attempt counts, and concurrent guesses see it, before argon2 runs
+        if locked:
+            passwords.burn_time(_hasher(), body["password"])
+            audit.record("auth.login", outcome="denied", object_type="user",
+                         actor_username=_loggable(body["username"]), detail={"reason": "login_locked"})
             db_session.commit()
-            raise
+            raise TooManyRequests("login_locked", retry_after=locked)
+        outcome = service.login(db_session, body["username"], body["password"], _settings(), _hasher(),
+                                ip=ip, user_agent=request.user_agent.string)
         user = outcome.user
         audit.record(
             "auth.login",
@@ -59,7 +69,7 @@ class Login(MethodView):
             object_type="user",
             object_id=user.id if user else None,
             actor_user=user,
-            actor_username=None if user else body["username"][:64],
+            actor_username=None if user else _loggable(body["username"]),
             detail=None if outcome.tokens else {"reason": outcome.reason},
         )
         db_session.commit()
@@ -138,12 +148,18 @@ class MyPassword(MethodView):
         current = actor()
         user = current.user
         hasher = _hasher()
+        key = f"password-change:{user.id}"
+        locked = service.reserve_attempt(db_session, key, _settings())
+        db_session.commit()  # a stolen token may not guess the password at leisure
+        if locked:
+            raise TooManyRequests("login_locked", retry_after=locked)
         ok, _ = passwords.verify_password(hasher, user.password_hash, body["current_password"])
         if not ok:
             raise ValidationFailed(field_error("current_password", "当前密码不正确。", "The current password is wrong."))
         problems = passwords.password_problems(body["new_password"], user.username)
         if problems:
             raise ValidationFailed({"new_password": [localized(zh, en) for zh, en in problems]}, error="weak_password")
+        service.clear_attempts(db_session, key)
         user.password_hash = passwords.hash_password(hasher, body["new_password"])
         user.password_changed_at = func.now()
         service.revoke_user_sessions(db_session, user.id, "password_changed", keep=current.session_id)

@@ -11,7 +11,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from api.auth import passwords, tokens
-from api.errors import TooManyRequests
 from models import AuthSession, LoginThrottle, RefreshToken, User
 
 
@@ -67,38 +66,45 @@ def find_login_user(db: Session, login: str) -> User | None:
     ).unique().first()
 
 
-def _throttle_key(user: User | None, login: str) -> str:
-    # Known accounts are counted per account (so the username and the phone share a counter);
-    # unknown names per name, and they lock in exactly the same way.
-    return f"user:{user.id}" if user is not None else f"name:{login.strip().lower()[:90]}"
+def login_key(login: str) -> str:
+    """Attempts are counted per name as typed (a username, or a phone number): unknown names lock
+    exactly like real ones, and one name's lock says nothing about any other name."""
+    return f"login:{login.strip().lower()[:90]}"
 
 
-def _locked_for(db: Session, key: str, now: datetime) -> int:
-    throttle = db.get(LoginThrottle, key)
-    if throttle is None or throttle.locked_until is None or throttle.locked_until <= now:
-        return 0
-    return int((throttle.locked_until - now).total_seconds()) + 1
-
-
-def _count_failure(db: Session, key: str, settings: AuthSettings, now: datetime) -> None:
-    """One more failure under ``key``, atomically; the limit locks it for the lock period.
-    Failures older than that period are forgotten."""
+def reserve_attempt(db: Session, key: str, settings: AuthSettings) -> int:
+    """Count an attempt *before* the password is checked, atomically, and answer how many seconds
+    ``key`` is locked for (0: go ahead). Parallel guesses each take a slot, so at most
+    ``max_failures`` attempts get through per lock period. The caller commits at once, so that
+    concurrent requests see the count, and refunds the slot on success (:func:`clear_attempts`)."""
+    now = _now()
     window = timedelta(seconds=settings.lock_seconds)
+    locked = LoginThrottle.locked_until > now
     stmt = (
         insert(LoginThrottle)
         .values(key=key, failures=1, last_failure_at=now)
         .on_conflict_do_update(
             index_elements=[LoginThrottle.key],
             set_={
-                "failures": case((LoginThrottle.last_failure_at > now - window, LoginThrottle.failures + 1), else_=1),
-                "last_failure_at": now,
+                "failures": case((locked, LoginThrottle.failures),
+                                 (LoginThrottle.last_failure_at > now - window, LoginThrottle.failures + 1),
+                                 else_=1),
+                "last_failure_at": case((locked, LoginThrottle.last_failure_at), else_=now),
             },
         )
-        .returning(LoginThrottle.failures)
+        .returning(LoginThrottle.failures, LoginThrottle.locked_until)
     )
-    failures = db.execute(stmt).scalar_one()
-    if failures >= settings.max_failures:
+    failures, locked_until = db.execute(stmt).one()
+    if locked_until is not None and locked_until > now:
+        return int((locked_until - now).total_seconds()) + 1
+    if failures > settings.max_failures:
         db.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(failures=0, locked_until=now + window))
+        return settings.lock_seconds
+    return 0
+
+
+def clear_attempts(db: Session, *keys: str) -> None:
+    db.execute(update(LoginThrottle).where(LoginThrottle.key.in_(keys)).values(failures=0, locked_until=None))
 
 
 def start_session(db: Session, user: User, settings: AuthSettings, *, ip: str | None, user_agent: str | None,
@@ -130,30 +136,22 @@ def _issue(db: Session, user: User, session: AuthSession, settings: AuthSettings
 
 def login(db: Session, login_name: str, password: str, settings: AuthSettings, hasher, *, ip: str | None,
           user_agent: str | None) -> LoginOutcome:
-    """Check a password. Raises 429 (login_locked) while the name is locked; otherwise returns the
-    outcome: tokens, or the reason for refusing (invalid_credentials, the same whether or not the
-    account exists; account_disabled only with the right password). Failure counters are written
-    but not committed: the caller commits them with the audit row."""
+    """Check a password whose attempt was already counted (:func:`reserve_attempt`). Returns the
+    tokens, or why not: invalid_credentials (the same whether or not the account exists; unknown
+    names spend the same argon2 time) or account_disabled (only with the right password)."""
     now = _now()
     user = find_login_user(db, login_name)
-    key = _throttle_key(user, login_name)
-    locked = _locked_for(db, key, now)
-    if locked:
-        passwords.burn_time(hasher, password)
-        raise TooManyRequests("login_locked", retry_after=locked)
     if user is None:
         passwords.burn_time(hasher, password)
-        _count_failure(db, key, settings, now)
         return LoginOutcome(user=None, tokens=None, reason="invalid_credentials")
     ok, needs_rehash = passwords.verify_password(hasher, user.password_hash, password)
     if not ok:
-        _count_failure(db, key, settings, now)
         return LoginOutcome(user=user, tokens=None, reason="invalid_credentials")
     if not user.is_active:
         return LoginOutcome(user=user, tokens=None, reason="account_disabled")
     if needs_rehash:
         user.password_hash = passwords.hash_password(hasher, password)
-    db.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(failures=0, locked_until=None))
+    clear_attempts(db, login_key(login_name))
     user.last_login_at = now
     return LoginOutcome(user=user, tokens=start_session(db, user, settings, ip=ip, user_agent=user_agent, now=now))
 
@@ -202,6 +200,6 @@ def revoke_user_sessions(db: Session, user_id: uuid.UUID, reason: str, *, keep: 
 
 
 def unlock(db: Session, user: User) -> None:
-    db.execute(update(LoginThrottle).where(LoginThrottle.key == _throttle_key(user, user.username))
-               .values(failures=0, locked_until=None))
+    """Lift the locks on every name the account logs in with."""
+    clear_attempts(db, *(login_key(name) for name in (user.username, user.phone) if name))
 

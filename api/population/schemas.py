@@ -1,3 +1,5 @@
+from datetime import date
+
 import marshmallow as ma
 
 from api.auth.schemas import GridCellRefSchema
@@ -10,6 +12,13 @@ from models import RESIDENT_TAGS, Gender, Relation, ResidentKind
 MOBILE = "An 11-digit mobile number starting with 1."
 register_messages({MOBILE: "须为以 1 开头的 11 位手机号。"})
 PHONE = ma.validate.Regexp(r"^1[0-9]{10}$", error=MOBILE)
+
+
+def _age(born: date | None, today: date | None = None) -> int | None:
+    if born is None:
+        return None
+    today = today or date.today()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 class RefSchema(OutputSchema):
@@ -37,7 +46,8 @@ class ResidentSchema(OutputSchema):
     id = ma.fields.UUID(required=True)
     name = ma.fields.String(required=True)
     gender = ma.fields.Enum(Gender, by_value=True, allow_none=True)
-    birth_date = ma.fields.Date(allow_none=True)
+    # The age, not the birth date: with the date, a masked number's hidden digits are guessable.
+    age = ma.fields.Function(lambda r: _age(r.birth_date), allow_none=True, metadata={"description": "Years"})
     id_number_masked = ma.fields.String(allow_none=True, metadata={"description": "e.g. 4111**********1234"})
     phone = ma.fields.String(allow_none=True)
     kind = ma.fields.Enum(ResidentKind, by_value=True, required=True)

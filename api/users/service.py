@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from api.auth import passwords
 from api.auth.service import revoke_user_sessions
 from api.chain.service import assign_grid_member, release_grid_member
-from api.errors import Conflict, ValidationFailed
+from api.errors import Conflict, Forbidden, ValidationFailed
 from api.policy import Scope, get_or_404, scoped
 from models import ADMIN_ROLES, GridCell, GridMemberCell, HandlingUnit, Place, PlaceKind, Role, User
 
@@ -133,6 +133,9 @@ def _check_unique(db: Session, username: str | None, phone: str | None, *, exclu
 
 
 def update_user(db: Session, scope: Scope, user: User, data: dict, hasher) -> User:
+    if user.role in ADMIN_ROLES or user.id == scope.actor_id:
+        # 三权分立: administrators are changed from the command line, never by each other or themselves
+        raise Forbidden("forbidden")
     if "phone" in data and data["phone"]:
         _check_unique(db, None, data["phone"], exclude=user.id)
     for field in ("display_name", "phone"):

@@ -78,20 +78,30 @@ def test_five_failures_lock_the_account(app, client):
     assert 0 < int(locked.headers["Retry-After"]) <= app.config["LOGIN_LOCK_SECONDS"] + 1
 
 
-def test_phone_and_username_share_one_lock(client):
-    """Failures under the phone number count against the same account as under the username."""
-    for _ in range(3):
+def test_a_lock_on_one_name_does_not_reveal_others(client):
+    """Locking the username does not lock the phone: a lock never links a phone number to an account."""
+    for _ in range(6):
         client.login("grid_member", "Wrong-pass-2026")
-    for _ in range(2):
-        client.login("13800000004", "Wrong-pass-2026")
     assert client.login("grid_member").status_code == 429
+    assert client.login("13800000004").status_code == 200
+
+
+def test_attempts_are_counted_before_the_password_is_checked(app, db):
+    """Parallel guesses cannot slip past the limit: each attempt takes its slot first, atomically."""
+    from api.auth import service
+
+    settings = service.AuthSettings.from_config(app.config)
+    slots = [service.reserve_attempt(db, "login:someone", settings) for _ in range(settings.max_failures + 2)]
+    assert slots[: settings.max_failures] == [0] * settings.max_failures
+    assert all(seconds > 0 for seconds in slots[settings.max_failures:])
 
 
 def test_unknown_names_lock_like_real_ones(client):
     """The lock does not reveal whether an account exists: unknown names lock too."""
     for _ in range(5):
         client.login("ghost_account", "Wrong-pass-2026")
-    real = [client.login("grid_member", "Wrong-pass-2026") for _ in range(5)][-1]
+    for _ in range(5):
+        client.login("grid_member", "Wrong-pass-2026")
     ghost, real = client.login("ghost_account", "x"), client.login("grid_member", "x")
     assert ghost.status_code == real.status_code == 429
     assert ghost.get_json()["error"] == real.get_json()["error"] == "login_locked"
@@ -99,10 +109,10 @@ def test_unknown_names_lock_like_real_ones(client):
 
 def test_lock_ends_after_the_lock_period(db, client):
     """Once the lock period has passed, the right password works again."""
-    for _ in range(5):
+    for _ in range(6):
         client.login("grid_member", "Wrong-pass-2026")
-    user = _user(db, "grid_member")
-    db.execute(update(LoginThrottle).where(LoginThrottle.key == f"user:{user.id}")
+    assert client.login("grid_member").status_code == 429
+    db.execute(update(LoginThrottle).where(LoginThrottle.key == "login:grid_member")
                .values(locked_until=datetime.now(UTC) - timedelta(seconds=1)))
     db.commit()
     assert client.login("grid_member").status_code == 200
@@ -233,6 +243,25 @@ def test_change_own_password(client, as_user):
     assert wrong.status_code == 422 and "current_password" in wrong.get_json()["errors"]
     ok = client.post("/api/v1/me/password", headers=headers,
                      json={"current_password": "Demo-pass-2026", "new_password": "Better-pass-2027"})
+    assert ok.status_code == 204, ok.get_json()
     assert ok.status_code == 204
     assert client.login("community_staff").status_code == 401
     assert client.login("community_staff", "Better-pass-2027").status_code == 200
+
+
+def test_password_change_guesses_are_limited(client, as_user):
+    """A stolen access token cannot guess the current password at leisure: 429 after the limit."""
+    headers = as_user("community_staff")
+    statuses = [client.post("/api/v1/me/password", headers=headers,
+                            json={"current_password": f"guess-{i}", "new_password": "Better-pass-2027"}).status_code
+                for i in range(6)]
+    assert statuses == [422] * 5 + [429]
+
+
+def test_failed_login_with_a_phone_is_audited_masked(client, db):
+    """An unknown phone number typed at login is kept masked in the audit log."""
+    from models import AuditEvent
+
+    client.login("13999998888", "Wrong-pass-2026")
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login")).all()[-1]
+    assert event.actor_username == "139****8888"

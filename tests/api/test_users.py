@@ -154,3 +154,15 @@ def test_username_may_not_look_like_a_phone(client, as_user, db):
     response = _new_user(db, client, as_user, username="13800000004", phone=None)
     assert response.status_code == 422
     assert response.get_json()["errors"]["username"] == ["用户名不能是手机号的形式。"]
+
+
+def test_system_admin_cannot_touch_the_other_administrators(client, as_user, db):
+    """三权分立: the system administrator may not change the audit or security administrator, nor itself."""
+    headers = as_user("system_admin")
+    for username in ("audit_admin", "security_admin", "system_admin"):
+        target = db.scalars(select(User).where(User.username == username)).unique().one()
+        url = f"/api/v1/users/{target.id}"
+        etag = client.get(url, headers=headers).headers["ETag"]
+        response = client.patch(url, json={"password": "Taken-over-2026"}, headers={**headers, "If-Match": etag})
+        assert response.status_code == 403, username
+    assert client.login("audit_admin").status_code == 200
