@@ -227,6 +227,11 @@ _PG_CONFLICTS = {"23505": (409, "conflict"), "23503": (409, "conflict"), "23514"
 def handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
+    if isinstance(exc, RecursionError):  # JSON nested thousands deep
+        return error_response(400, "malformed_json")
+    if isinstance(exc, UnicodeError) or (isinstance(exc, ValueError) and "NUL" in str(exc)):
+        # text the database cannot store, reaching it from a path or a query parameter
+        return error_response(422, "validation_failed")
     pgcode = getattr(getattr(exc, "orig", None), "pgcode", None) or ""
     if pgcode in _PG_CONFLICTS or pgcode.startswith("22"):
         # e.g. two requests racing for the same unique username: the loser gets 409, not 500;

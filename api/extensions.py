@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
@@ -50,26 +52,35 @@ class QueryPage(Page):
         return db_session.scalar(select(func.count()).select_from(self.collection.order_by(None).subquery()))
 
 
-def _nul_fields(value, path: str = "") -> list[str]:
-    if isinstance(value, str):
-        return [path or "_schema"] if "\x00" in value else []
-    if isinstance(value, dict):
-        return [f for key, item in value.items() for f in _nul_fields(item, f"{path}.{key}" if path else str(key))]
-    if isinstance(value, (list, tuple)):
-        return [f for index, item in enumerate(value) for f in _nul_fields(item, f"{path}.{index}" if path else str(index))]
-    return []
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_fields(data) -> list[str]:
+    """Paths of strings PostgreSQL cannot store (NUL, lone surrogates), walked without recursion."""
+    found, stack = [], [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                found.append(path or "_schema")
+        elif isinstance(value, dict):
+            stack.extend((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((f"{path}.{index}" if path else str(index), item) for index, item in enumerate(value))
+    return sorted(found)
 
 
 class InputSchema(ma.Schema):
-    """Base of every request body or query schema: unknown fields are refused (422), and so are
-    strings holding NUL characters, which PostgreSQL cannot store."""
+    """Base of every request body schema: unknown fields are refused (422), and so are strings
+    holding characters PostgreSQL cannot store (NUL, lone surrogates). In the query string,
+    webargs drops unknown parameters instead."""
 
     class Meta:
         unknown = ma.RAISE
 
     @ma.validates_schema
-    def _no_nul_characters(self, data, **kwargs):
-        fields = _nul_fields(data)
+    def _storable_characters(self, data, **kwargs):
+        fields = _unstorable_fields(data)
         if fields:
             raise ma.ValidationError({field: ["Invalid value."] for field in fields})
 

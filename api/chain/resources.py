@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 from flask.views import MethodView
 
@@ -14,6 +16,8 @@ from api.extensions import Blueprint, ErrorSchema, InputSchema, OutputSchema
 from api.policy import get_or_404
 from models import GridCell, ResponsibilityPost
 from models.db import db_session
+
+POST_CODE = re.compile(r"[a-z_]{1,32}")
 
 blp = Blueprint("chain", __name__, url_prefix="/api/v1", description="The responsibility chain of grid cells (四长一员)")
 
@@ -74,7 +78,7 @@ class PostByCode(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="No such post")
     def patch(self, body, code):
         """Rename a post's title to what this district calls it."""
-        post = db_session.get(ResponsibilityPost, code[:32])
+        post = db_session.get(ResponsibilityPost, code) if POST_CODE.fullmatch(code) else None
         if post is None:
             raise NotFound()
         post.title = body["title"].strip()

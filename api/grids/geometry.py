@@ -33,14 +33,18 @@ def parse_boundary(geojson, coord_system: CoordSystem | str = CoordSystem.wgs84)
         raise GeometryProblem("须为 GeoJSON Polygon 或 MultiPolygon。", "Must be a GeoJSON Polygon or MultiPolygon.")
     try:
         geom = shape(geojson)
-    except (ValueError, TypeError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException):
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError, OverflowError,
+            shapely.errors.GEOSException):
         raise GeometryProblem("GeoJSON 坐标格式错误。", "The GeoJSON coordinates are malformed.") from None
     if geom.is_empty:
         raise GeometryProblem("多边形为空。", "The polygon is empty.")
     geom = shapely.force_2d(geom)
     if shapely.get_num_coordinates(geom) > MAX_VERTICES:
         raise GeometryProblem(f"顶点过多（上限 {MAX_VERTICES}）。", f"Too many vertices (limit {MAX_VERTICES}).")
-    coords = shapely.get_coordinates(geom)
+    try:
+        coords = shapely.get_coordinates(geom)
+    except (OverflowError, ValueError):
+        raise GeometryProblem("坐标须为有限数值。", "Coordinates must be finite numbers.") from None
     if not all(math.isfinite(v) for v in coords.ravel()):
         raise GeometryProblem("坐标须为有限数值。", "Coordinates must be finite numbers.")
     if (coords[:, 0] < -180).any() or (coords[:, 0] > 180).any() or (coords[:, 1] < -90).any() or (coords[:, 1] > 90).any():

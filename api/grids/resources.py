@@ -14,7 +14,7 @@ from sqlalchemy.orm import undefer
 
 from api import audit
 from api.context import authenticated, scope
-from api.errors import NotFound, ValidationFailed, field_error
+from api.errors import Conflict, NotFound, ValidationFailed, field_error
 from api.extensions import Blueprint, ErrorSchema, QueryPage
 from api.geo.coords import CoordSystem, from_wgs84, to_wgs84
 from api.grids import service
@@ -109,6 +109,8 @@ class GridCells(MethodView):
     def post(self, body):
         """Create a grid cell inside its community (checked: valid polygon, inside the community,
         no overlap with a sibling over 1 m²)."""
+        if db_session.scalar(select(Place.id).where(Place.code == body["code"])) is not None:
+            raise Conflict("conflict", errors=field_error("code", "该编码已存在。", "This code already exists."))
         feature = {"type": "Feature", "geometry": body["boundary"],
                    "properties": {"code": body["code"], "name": body["name"], "kind": body["kind"].value}}
         _apply_one(feature, body["coord_system"])
@@ -155,7 +157,7 @@ class GridCellById(MethodView):
 
 @blp.route("/grid-cells/locate")
 class Locate(MethodView):
-    @authenticated()
+    @authenticated("places.read")
     @blp.arguments(LocateArgsSchema, location="query")
     @blp.response(200, LocateResultSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No grid cell covers the point")

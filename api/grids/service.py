@@ -39,7 +39,7 @@ class Msg:
     boundary_required = ("网格须有边界。", "A grid cell needs a boundary.")
     parent_missing = ("上级区划（编码前缀 {parent}）不存在或不在您的管辖范围内。",
                       "The parent (code {parent}) does not exist or is outside your area.")
-    out_of_scope = ("该区划不在您的管辖范围内。", "This place is outside your area.")
+    out_of_scope = ("该编码不在您的管辖范围内。", "This code is outside your area.")
     feature = ("须为 GeoJSON Feature。", "Must be a GeoJSON Feature.")
     outside_parent = ("超出上级区划边界 {area:.1f} 平方米。", "Extends {area:.1f} m² beyond its parent's boundary.")
     overlap = ("与同级 {other} 重叠 {area:.1f} 平方米。", "Overlaps its sibling {other} by {area:.1f} m².")
@@ -122,7 +122,7 @@ def parse_features(features: list, coord_system: CoordSystem, problems: FeatureE
                 boundary = parse_boundary(geometry, coord_system)
             except GeometryProblem as problem:
                 problems.add(index, "geometry", problem.pair)
-        parsed.append(ParsedFeature(index, code, level, (name or "").strip(), cell_kind, boundary))
+        parsed.append(ParsedFeature(index, code, level, name.strip() if isinstance(name, str) else "", cell_kind, boundary))
     return parsed
 
 
@@ -155,11 +155,10 @@ def apply_features(db: Session, scope: Scope | None, features: list, *,
             parent_code = _parent_code(feature.code)
             parent = (by_code.get(parent_code) or parents.get(parent_code)) if parent_code else None
             place = existing.get(feature.code)
-            if place is not None and not in_scope(place):
-                problems.add(feature.index, "properties.code", Msg.out_of_scope)
-                continue
-            if parent_code and (parent is None or not in_scope(parent)):
-                problems.add(feature.index, "properties.code", _fmt(Msg.parent_missing, parent=parent_code))
+            # An existing place out of scope gets the same answer as a missing or foreign parent,
+            # so that an import never tells whether a code exists elsewhere.
+            if (place is not None and not in_scope(place)) or (parent_code and (parent is None or not in_scope(parent))):
+                problems.add(feature.index, "properties.code", _fmt(Msg.parent_missing, parent=parent_code or feature.code))
                 continue
             if parent is None and scope is not None and place is None:
                 problems.add(feature.index, "properties.code", Msg.out_of_scope)  # new districts: CLI only
@@ -184,6 +183,10 @@ def apply_features(db: Session, scope: Scope | None, features: list, *,
             touched.append((feature, place))
     problems.raise_if_any()
     db.flush()
+    # Two writers adding siblings at once would each pass the overlap check: take a lock per parent
+    # (in a fixed order, so writers never deadlock), then check.
+    for parent_id in sorted({str(p.parent_id) for _, p in touched if p.parent_id}):
+        db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"places:{parent_id}"})
     _check_geometry(db, [(f.index, p) for f, p in touched if f.boundary is not None], problems)
     problems.raise_if_any()
     community_ids = {p.id if p.kind == PlaceKind.community else p.parent_id
@@ -300,7 +303,8 @@ CELL_MIN_ZOOM = 12  # below this a tile would hold thousands of cells: it shows 
 def tile(db: Session, scope: Scope, z: int, x: int, y: int) -> bytes:
     """A Mapbox vector tile: layer ``grid_cells`` (z ≥ 12) or ``communities`` (below), scoped."""
     envelope = func.ST_TileEnvelope(z, x, y)
-    margin_envelope = func.ST_Transform(func.ST_TileEnvelope(z, x, y, margin=TILE_BUFFER / TILE_EXTENT), 4326)
+    world = func.ST_MakeEnvelope(-20037508.342789244, -20037508.342789244, 20037508.342789244, 20037508.342789244, 3857)
+    margin_envelope = func.ST_Transform(func.ST_TileEnvelope(z, x, y, world, TILE_BUFFER / TILE_EXTENT), 4326)
     if z >= CELL_MIN_ZOOM:
         layer, model, extra = "grid_cells", GridCell, [GridCell.cell_kind.label("kind")]
         base = select(GridCell)

@@ -118,3 +118,31 @@ def test_absurd_page_number_is_4xx(client, as_user):
 def test_body_that_is_not_an_object_is_422(client):
     """A JSON array where an object is expected is refused with 422."""
     _check_shape(client.post("/api/v1/auth/login", json=["grid_member"]), 422)
+
+
+def test_deeply_nested_json_is_400(client):
+    """JSON nested thousands of levels deep is refused as malformed, not a crash."""
+    body = "[" * 100000 + "]" * 100000
+    _check_shape(client.post("/api/v1/auth/login", data=body, content_type="application/json"), 400, "malformed_json")
+
+
+def test_lone_surrogates_are_422(client):
+    """A lone surrogate (unstorable in PostgreSQL) is a 422 naming the field."""
+    response = client.post("/api/v1/auth/login", data='{"username": "\\ud800", "password": "x"}',
+                           content_type="application/json")
+    assert "username" in _check_shape(response, 422)["errors"]
+
+
+def test_nul_in_a_path_is_4xx(client, as_user):
+    """A NUL in a path segment never reaches the database as a crash."""
+    response = client.patch("/api/v1/responsibility-posts/%00", json={"title": "x"}, headers=as_user("district_admin"))
+    assert response.status_code == 404
+
+
+def test_absurd_geojson_numbers_are_422(client, as_user):
+    """A coordinate of 400 digits is refused naming the boundary."""
+    big = int("9" * 400)
+    response = client.post("/api/v1/grid-cells", headers=as_user("community_staff"), json={
+        "code": "411104001001099", "name": "x", "kind": "residential",
+        "boundary": {"type": "Polygon", "coordinates": [[[big, 1], [2, 2], [3, 1], [big, 1]]]}})
+    assert "boundary" in _check_shape(response, 422)["errors"]

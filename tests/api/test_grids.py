@@ -368,3 +368,34 @@ def test_shrinking_a_community_that_would_strand_its_cells_is_refused(client, as
     assert response.status_code == 422
     messages = response.get_json()["errors"]["features"]["0"]["geometry"]
     assert any("411104001001" in m and "新边界之外" in m for m in messages)
+
+
+def test_creating_an_existing_code_is_409(client, as_user, db):
+    """POST with a code that exists is a conflict, never a silent update of that cell."""
+    geom = to_shape(_cell(db, LIJIANGLU_1).boundary)
+    response = client.post("/api/v1/grid-cells", headers=as_user("community_staff"), json={
+        "code": LIJIANGLU_1, "name": "改名", "kind": "residential", "boundary": mapping(geom)})
+    assert response.status_code == 409 and "code" in response.get_json()["errors"]
+    assert _cell(db, LIJIANGLU_1).name == "漓江路社区第1网格"
+
+
+def test_tiles_include_cells_in_the_buffer(client, db):
+    """A cell lying just outside a tile, inside its 64-px buffer, is in the tile: no seams between tiles."""
+    from tests.factories import UserFactory, place_chain
+
+    chain = place_chain("419903")
+    z, x, y = 16, 53706, 26248  # a tile over the factory district (115.0 E, 34.0 N)
+    # 4–8 m (Web Mercator) west of the tile's west edge: outside the tile (beyond the float4 rounding of
+    # the && index boxes), inside the 9.5 m buffer
+    sliver = db.scalar(text("""
+        SELECT ST_AsEWKT(ST_Multi(ST_Transform(ST_MakeEnvelope(ST_XMin(e) - 8, ST_YMin(e) + 100,
+                                                              ST_XMin(e) - 4, ST_YMin(e) + 200, 3857), 4326)))
+        FROM ST_TileEnvelope(:z, :x, :y) e"""), {"z": z, "x": x, "y": y})
+    cell = chain["grid_cell"]
+    cell.boundary = sliver
+    UserFactory(username="tile_admin", role="district_admin", place=chain["district"])
+    db.commit()
+    token = client.login("tile_admin", "Test-pass-2026").get_json()["access_token"]
+    tile = client.get(f"/api/v1/tiles/grid-cells/{z}/{x}/{y}.mvt", headers={"Authorization": f"Bearer {token}"})
+    layer = mapbox_vector_tile.decode(tile.data).get("grid_cells", {"features": []})
+    assert [f["properties"]["code"] for f in layer["features"]] == [cell.code]
