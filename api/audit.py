@@ -7,6 +7,7 @@ import logging
 import uuid
 
 from flask import g, has_request_context, request
+from sqlalchemy import inspect as sa_inspect
 
 from models import AuditEvent
 from models.db import db_session
@@ -35,8 +36,14 @@ def record(action: str, *, outcome: str = "success", object_type: str | None = N
     )
     db_session.add(event)
     if has_request_context():
-        g.audit_recorded = True
+        g.setdefault("audit_events", []).append(event)
     return event
+
+
+def _committed(events) -> bool:
+    """Whether one of the request's own audit rows made it into the database (a rollback after
+    the flush leaves the object without an identity)."""
+    return any(sa_inspect(event).has_identity and not sa_inspect(event).pending for event in events)
 
 
 def _outcome_for(status: int) -> str:
@@ -49,7 +56,7 @@ def _outcome_for(status: int) -> str:
 
 def record_failed_write(response) -> None:
     """After-request hook: a write that did not succeed still leaves a trace, in its own commit."""
-    if request.method not in WRITE_METHODS or response.status_code < 400 or g.get("audit_recorded"):
+    if request.method not in WRITE_METHODS or response.status_code < 400 or _committed(g.get("audit_events", [])):
         return
     if not (request.path.startswith("/api/") or request.path.startswith("/open311/")):
         return

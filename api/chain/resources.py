@@ -61,6 +61,13 @@ class AppointSchema(InputSchema):
     starts_on = ma.fields.Date(allow_none=True, metadata={"description": "Default: today"})
 
 
+def _post_or_404(code: str) -> ResponsibilityPost:
+    post = db_session.get(ResponsibilityPost, code) if POST_CODE.fullmatch(code) else None
+    if post is None:
+        raise NotFound()
+    return post
+
+
 @blp.route("/responsibility-posts")
 class Posts(MethodView):
     @authenticated("places.read")
@@ -72,15 +79,23 @@ class Posts(MethodView):
 
 @blp.route("/responsibility-posts/<string:code>")
 class PostByCode(MethodView):
+    @authenticated("places.read")
+    @blp.etag
+    @blp.response(200, PostSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such post")
+    def get(self, code):
+        """One post and its title."""
+        return _post_or_404(code)
+
     @authenticated("posts.write")
+    @blp.etag
     @blp.arguments(PostUpdateSchema)
     @blp.response(200, PostSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such post")
     def patch(self, body, code):
-        """Rename a post's title to what this district calls it."""
-        post = db_session.get(ResponsibilityPost, code) if POST_CODE.fullmatch(code) else None
-        if post is None:
-            raise NotFound()
+        """Rename a post's title to what this deployment calls it."""
+        post = _post_or_404(code)
+        blp.check_etag(post, PostSchema)
         post.title = body["title"].strip()
         audit.record("responsibility_post.update", object_type="responsibility_post", object_id=code)
         db_session.commit()

@@ -71,7 +71,11 @@ class Residents(MethodView):
     @blp.paginate(QueryPage)
     def get(self, args):
         """Residents of the caller's cells (a grid member: only their cells' people), identity
-        numbers masked. To find someone by identity number, use `POST /residents/lookup`."""
+        numbers masked. To find someone by identity number, use `POST /residents/lookup`.
+        Every read of the roster is in the audit log (which filters, not the people)."""
+        audit.record("resident.list", object_type="resident",
+                     detail={"filters": sorted(k for k, v in args.items() if v not in (None, False))})
+        db_session.commit()
         return service.list_residents(scope(), **args)
 
     @authenticated("population.write")

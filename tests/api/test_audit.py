@@ -85,3 +85,25 @@ def test_audit_admin_reads_the_log(client, as_user):
 def test_only_the_audit_admin_reads_the_log(client, as_user, username):
     """Separated duties: no other role reads the audit log."""
     assert client.get("/api/v1/audit-events", headers=as_user(username)).status_code == 403
+
+
+def test_a_write_refused_by_the_database_is_still_audited(client, as_user, db, monkeypatch):
+    """When the commit itself fails (a unique race answered 409), the refusal is still in the audit log."""
+    from api.users import service as users_service
+
+    monkeypatch.setattr(users_service, "_check_unique", lambda *a, **k: None)  # let the database decide
+    place = db.scalars(select(User.place_id).where(User.username == "resident")).first()
+    response = client.post("/api/v1/users", headers=as_user("system_admin"), json={
+        "username": "grid_member", "display_name": "重名", "role": "resident", "place_id": str(place),
+        "password": "Strong-pass-2026"})
+    assert response.status_code == 409
+    rows = _events(db, action="users.Users")
+    assert rows and rows[-1].outcome == "rejected" and rows[-1].detail["status"] == 409
+    assert not _events(db, action="user.create")
+
+
+def test_roster_reads_are_audited(client, as_user, db):
+    """Listing residents leaves an audit row with the filters used."""
+    client.get("/api/v1/residents?tag=elderly_alone", headers=as_user("grid_member"))
+    row = _events(db, action="resident.list")[-1]
+    assert row.actor_username == "grid_member" and row.detail == {"filters": ["tag"]}

@@ -18,8 +18,12 @@ def test_default_posts_and_renaming_a_title(client, as_user):
     """Five posts by default; the district admin renames one to the local title."""
     posts = client.get("/api/v1/responsibility-posts", headers=as_user("grid_member")).get_json()
     assert [p["title"] for p in posts] == ["片长", "网格长", "楼栋长", "单元长", "网格员"]
+    admin = as_user("district_admin")
+    assert client.patch("/api/v1/responsibility-posts/area_leader", json={"title": "包片领导"},
+                        headers=admin).status_code == 428
+    etag = client.get("/api/v1/responsibility-posts/area_leader", headers=admin).headers["ETag"]
     renamed = client.patch("/api/v1/responsibility-posts/area_leader", json={"title": "包片领导"},
-                           headers=as_user("district_admin"))
+                           headers={**admin, "If-Match": etag})
     assert renamed.status_code == 200 and renamed.get_json()["title"] == "包片领导"
     assert client.patch("/api/v1/responsibility-posts/area_leader", json={"title": "x"},
                         headers=as_user("community_staff")).status_code == 403

@@ -135,8 +135,11 @@ def test_lone_surrogates_are_422(client):
 
 def test_nul_in_a_path_is_4xx(client, as_user):
     """A NUL in a path segment never reaches the database as a crash."""
-    response = client.patch("/api/v1/responsibility-posts/%00", json={"title": "x"}, headers=as_user("district_admin"))
+    response = client.get("/api/v1/responsibility-posts/%00", headers=as_user("district_admin"))
     assert response.status_code == 404
+    response = client.patch("/api/v1/responsibility-posts/%00", json={"title": "x"},
+                            headers={**as_user("district_admin"), "If-Match": '"x"'})
+    assert 400 <= response.status_code < 500
 
 
 def test_absurd_geojson_numbers_are_422(client, as_user):
