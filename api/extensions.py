@@ -70,6 +70,13 @@ def _unstorable_fields(data) -> list[str]:
     return sorted(found)
 
 
+class Text(ma.fields.String):
+    """A string trimmed of surrounding white space before it is validated: "   " is empty, not a name."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
 class InputSchema(ma.Schema):
     """Base of every request body schema: unknown fields are refused (422), and so are strings
     holding characters PostgreSQL cannot store (NUL, lone surrogates). In the query string,

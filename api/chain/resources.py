@@ -12,7 +12,7 @@ from api.auth.schemas import GridCellRefSchema
 from api.chain import service
 from api.context import authenticated, scope
 from api.errors import NotFound
-from api.extensions import Blueprint, ErrorSchema, InputSchema, OutputSchema
+from api.extensions import Blueprint, ErrorSchema, InputSchema, OutputSchema, Text
 from api.policy import get_or_404
 from models import GridCell, ResponsibilityPost
 from models.db import db_session
@@ -24,20 +24,20 @@ blp = Blueprint("chain", __name__, url_prefix="/api/v1", description="The respon
 
 class PostSchema(OutputSchema):
     code = ma.fields.String(required=True)
-    title = ma.fields.String(required=True)
+    title = Text(required=True)
     rank = ma.fields.Integer(required=True, metadata={"description": "Order in the chain, highest post first"})
     is_grid_member = ma.fields.Boolean(required=True)
 
 
 class PostUpdateSchema(InputSchema):
-    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20))
+    title = Text(required=True, validate=ma.validate.Length(min=1, max=20))
 
 
 class HolderSchema(OutputSchema):
     id = ma.fields.UUID(required=True)
     post = ma.fields.String(required=True, attribute="post_code")
     title = ma.fields.Function(lambda r: r.post.title, required=True)
-    name = ma.fields.String(required=True)
+    name = Text(required=True)
     phone = ma.fields.String(allow_none=True)
     user_id = ma.fields.UUID(allow_none=True)
     resident_id = ma.fields.UUID(allow_none=True)
@@ -55,7 +55,7 @@ class AppointSchema(InputSchema):
     post = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
     user_id = ma.fields.UUID(allow_none=True, metadata={"description": "An account (required for the grid member post)"})
     resident_id = ma.fields.UUID(allow_none=True, metadata={"description": "Or a resident of the population base"})
-    name = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=50),
+    name = Text(allow_none=True, validate=ma.validate.Length(min=1, max=50),
                             metadata={"description": "Or just a name (a volunteer without an account)"})
     phone = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^1[0-9]{10}$"))
     starts_on = ma.fields.Date(allow_none=True, metadata={"description": "Default: today"})

@@ -187,7 +187,7 @@ class Import(MethodView):
         `errors.features[<index>][<field>]`, and nothing is written."""
         result = service.apply_features(db_session, scope(), body["features"], coord_system=args["coord_system"])
         payload = {"dry_run": args["dry_run"], "created": result.created, "updated": result.updated,
-                   "unchanged": result.unchanged,
+                   "unchanged": result.unchanged, "relocated_buildings": result.relocated_buildings,
                    "coverage": [service.coverage(db_session, c) for c in result.communities]}
         if args["dry_run"]:
             db_session.rollback()

@@ -1,7 +1,7 @@
 import marshmallow as ma
 
 from api.auth.schemas import GridCellRefSchema, PlaceRefSchema
-from api.extensions import InputSchema, OutputSchema
+from api.extensions import InputSchema, OutputSchema, Text
 from api.geo.coords import CoordSystem
 from api.geo.fields import GeoJSONGeometry
 from api.i18n import register_messages
@@ -39,14 +39,14 @@ class GridCellDetailSchema(GridCellSchema):
 class GridCellCreateSchema(InputSchema):
     code = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[0-9]{15}$"),
                             metadata={"description": "15 digits: the community's 12 plus a serial"})
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    name = Text(required=True, validate=ma.validate.Length(min=1, max=100))
     kind = ma.fields.Enum(CellKind, by_value=True, required=True)
     boundary = ma.fields.Dict(required=True, metadata={"description": "GeoJSON Polygon or MultiPolygon"})
     coord_system = coord_system_field()
 
 
 class GridCellUpdateSchema(InputSchema):
-    name = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
+    name = Text(validate=ma.validate.Length(min=1, max=100))
     kind = ma.fields.Enum(CellKind, by_value=True)
     boundary = ma.fields.Dict(metadata={"description": "GeoJSON Polygon or MultiPolygon"})
     coord_system = coord_system_field()
@@ -76,7 +76,7 @@ class ImportArgsSchema(InputSchema):
 class FeatureCollectionSchema(InputSchema):
     type = ma.fields.String(required=True, validate=ma.validate.Equal("FeatureCollection"))
     features = ma.fields.List(ma.fields.Raw(), required=True, validate=ma.validate.Length(min=1, max=20000))
-    name = ma.fields.String()
+    name = Text()
     crs = ma.fields.Dict()
 
 
@@ -94,6 +94,8 @@ class ImportResultSchema(OutputSchema):
     created = ma.fields.List(ma.fields.String(), required=True)
     updated = ma.fields.List(ma.fields.String(), required=True)
     unchanged = ma.fields.List(ma.fields.String(), required=True)
+    relocated_buildings = ma.fields.Integer(required=True, metadata={
+        "description": "Buildings (with their households and residents) moved to the cell that now covers them"})
     coverage = ma.fields.List(ma.fields.Nested(CoverageSchema), required=True)
 
 

@@ -43,6 +43,8 @@ class Msg:
     feature = ("须为 GeoJSON Feature。", "Must be a GeoJSON Feature.")
     outside_parent = ("超出上级区划边界 {area:.1f} 平方米。", "Extends {area:.1f} m² beyond its parent's boundary.")
     overlap = ("与同级 {other} 重叠 {area:.1f} 平方米。", "Overlaps its sibling {other} by {area:.1f} m².")
+    stranded = ("有 {count} 栋楼将不在任何网格内，请先调整相邻网格。",
+                "{count} buildings would be left outside every cell; redraw a neighbour first.")
     child_outside = ("下级 {other} 有 {area:.1f} 平方米落在新边界之外。",
                      "Its child {other} would lie {area:.1f} m² outside the new boundary.")
 
@@ -67,6 +69,7 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     communities: list[Place] = field(default_factory=list)
+    relocated_buildings: int = 0
 
 
 class FeatureErrors:
@@ -189,11 +192,51 @@ def apply_features(db: Session, scope: Scope | None, features: list, *,
         db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"places:{parent_id}"})
     _check_geometry(db, [(f.index, p) for f, p in touched if f.boundary is not None], problems)
     problems.raise_if_any()
+    result.relocated_buildings = _follow_redrawn_cells(
+        db, [(f.index, p) for f, p in touched if p.kind == PlaceKind.grid_cell and f.code in result.updated], problems)
+    problems.raise_if_any()
     community_ids = {p.id if p.kind == PlaceKind.community else p.parent_id
                      for _, p in touched if p.kind in (PlaceKind.community, PlaceKind.grid_cell)}
     result.communities = sorted(db.scalars(select(Place).where(Place.id.in_(community_ids))).unique(),
                                 key=lambda p: p.code)
     return result
+
+
+_STRANDED = text("""
+SELECT t.idx, count(*) FROM unnest(CAST(:ids AS uuid[]), CAST(:idx AS int[])) AS t(id, idx)
+JOIN places c ON c.id = t.id JOIN buildings b ON b.grid_cell_id = c.id
+WHERE NOT ST_Covers(c.boundary, b.location)
+  AND NOT EXISTS (SELECT 1 FROM places o WHERE o.kind = 'grid_cell' AND ST_Covers(o.boundary, b.location))
+GROUP BY t.idx""")
+
+_RELOCATE = text("""
+WITH moved AS (
+    UPDATE buildings b SET updated_at = now(),
+        grid_cell_id = (SELECT o.id FROM places o WHERE o.kind = 'grid_cell' AND ST_Covers(o.boundary, b.location)
+                        ORDER BY o.code LIMIT 1)
+    FROM places c
+    WHERE c.id = b.grid_cell_id AND c.id = ANY(CAST(:ids AS uuid[])) AND NOT ST_Covers(c.boundary, b.location)
+    RETURNING b.id, b.grid_cell_id),
+households_moved AS (
+    UPDATE households h SET grid_cell_id = m.grid_cell_id, updated_at = now()
+    FROM moved m WHERE h.building_id = m.id RETURNING h.id, h.grid_cell_id),
+residents_moved AS (
+    UPDATE residents r SET grid_cell_id = hm.grid_cell_id, updated_at = now()
+    FROM households_moved hm WHERE r.household_id = hm.id RETURNING r.id)
+SELECT count(*) FROM moved""")
+
+
+def _follow_redrawn_cells(db: Session, redrawn: list[tuple[int, Place]], problems: FeatureErrors) -> int:
+    """Buildings a redrawn cell no longer covers move, with their households and people, to the
+    cell that covers them now (the lower code on an edge, as locate does); none may be left outside."""
+    if not redrawn:
+        return 0
+    params = {"ids": [str(p.id) for _, p in redrawn], "idx": [i for i, _ in redrawn]}
+    for index, count in db.execute(_STRANDED, params).all():
+        problems.add(index, "geometry", _fmt(Msg.stranded, count=count))
+    if problems.errors:
+        return 0
+    return db.execute(_RELOCATE, params).scalar_one()
 
 
 def _changed(place: Place, feature: ParsedFeature) -> bool:

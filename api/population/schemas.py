@@ -3,7 +3,7 @@ from datetime import date
 import marshmallow as ma
 
 from api.auth.schemas import GridCellRefSchema
-from api.extensions import InputSchema, OutputSchema
+from api.extensions import InputSchema, OutputSchema, Text
 from api.geo.coords import CoordSystem
 from api.geo.fields import GeoJSONGeometry, PointInSchema, PointOutSchema
 from api.i18n import register_messages
@@ -23,12 +23,12 @@ def _age(born: date | None, today: date | None = None) -> int | None:
 
 class RefSchema(OutputSchema):
     id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
+    name = Text(required=True)
 
 
 class HouseholdRefSchema(OutputSchema):
     id = ma.fields.UUID(required=True)
-    address = ma.fields.String(required=True)
+    address = Text(required=True)
 
 
 # --- residents ---------------------------------------------------------------------------------
@@ -44,7 +44,7 @@ class ResidentQueryArgsSchema(InputSchema):
 
 class ResidentSchema(OutputSchema):
     id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
+    name = Text(required=True)
     gender = ma.fields.Enum(Gender, by_value=True, allow_none=True)
     # The age, not the birth date: with the date, a masked number's hidden digits are guessable.
     age = ma.fields.Function(lambda r: _age(r.birth_date), allow_none=True, metadata={"description": "Years"})
@@ -63,7 +63,7 @@ class ResidentSchema(OutputSchema):
 class ResidentCreateSchema(InputSchema):
     household_id = ma.fields.UUID(allow_none=True)
     grid_cell_id = ma.fields.UUID(allow_none=True, metadata={"description": "Needed when there is no household"})
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
+    name = Text(required=True, validate=ma.validate.Length(min=1, max=50))
     gender = ma.fields.Enum(Gender, by_value=True, allow_none=True)
     id_number = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=30), load_only=True)
     phone = ma.fields.String(allow_none=True, validate=PHONE)
@@ -75,7 +75,7 @@ class ResidentCreateSchema(InputSchema):
 
 class ResidentUpdateSchema(InputSchema):
     household_id = ma.fields.UUID(allow_none=True)
-    name = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
+    name = Text(validate=ma.validate.Length(min=1, max=50))
     gender = ma.fields.Enum(Gender, by_value=True, allow_none=True)
     id_number = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=30), load_only=True)
     phone = ma.fields.String(allow_none=True, validate=PHONE)
@@ -111,9 +111,9 @@ class HouseholdQueryArgsSchema(InputSchema):
 
 class HouseholdSchema(OutputSchema):
     id = ma.fields.UUID(required=True)
-    address = ma.fields.String(required=True)
-    unit = ma.fields.String(allow_none=True)
-    room = ma.fields.String(allow_none=True)
+    address = Text(required=True)
+    unit = Text(allow_none=True)
+    room = Text(allow_none=True)
     building = ma.fields.Nested(RefSchema, allow_none=True)
     grid_cell = ma.fields.Nested(GridCellRefSchema, required=True)
     members = ma.fields.Integer(required=True, metadata={"description": "Residents living here now"})
@@ -124,15 +124,15 @@ class HouseholdSchema(OutputSchema):
 class HouseholdCreateSchema(InputSchema):
     building_id = ma.fields.UUID(allow_none=True)
     grid_cell_id = ma.fields.UUID(allow_none=True, metadata={"description": "Needed when there is no building"})
-    unit = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20))
-    room = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20))
-    address = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    unit = Text(allow_none=True, validate=ma.validate.Length(max=20))
+    room = Text(allow_none=True, validate=ma.validate.Length(max=20))
+    address = Text(required=True, validate=ma.validate.Length(min=1, max=200))
 
 
 class HouseholdUpdateSchema(InputSchema):
-    unit = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20))
-    room = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20))
-    address = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    unit = Text(allow_none=True, validate=ma.validate.Length(max=20))
+    room = Text(allow_none=True, validate=ma.validate.Length(max=20))
+    address = Text(validate=ma.validate.Length(min=1, max=200))
 
 
 # --- buildings, compounds, property companies ----------------------------------------------------
@@ -145,8 +145,8 @@ class BuildingQueryArgsSchema(InputSchema):
 
 class BuildingSchema(OutputSchema):
     id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
-    address = ma.fields.String(required=True)
+    name = Text(required=True)
+    address = Text(required=True)
     location = ma.fields.Nested(PointOutSchema, required=True, metadata={"description": "WGS-84"})
     floors = ma.fields.Integer(allow_none=True)
     units = ma.fields.Integer(allow_none=True)
@@ -158,8 +158,8 @@ class BuildingSchema(OutputSchema):
 
 
 class BuildingCreateSchema(InputSchema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
-    address = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    name = Text(required=True, validate=ma.validate.Length(min=1, max=50))
+    address = Text(required=True, validate=ma.validate.Length(min=1, max=200))
     location = ma.fields.Nested(PointInSchema, required=True,
                                 metadata={"description": "The building's cell is found from it"})
     compound_id = ma.fields.UUID(allow_none=True)
@@ -168,8 +168,8 @@ class BuildingCreateSchema(InputSchema):
 
 
 class BuildingUpdateSchema(InputSchema):
-    name = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
-    address = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    name = Text(validate=ma.validate.Length(min=1, max=50))
+    address = Text(validate=ma.validate.Length(min=1, max=200))
     location = ma.fields.Nested(PointInSchema)
     compound_id = ma.fields.UUID(allow_none=True)
     floors = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(1, 200))
@@ -183,12 +183,12 @@ class CompoundQueryArgsSchema(InputSchema):
 
 class PropertyCompanySchema(OutputSchema):
     id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
+    name = Text(required=True)
     phone = ma.fields.String(allow_none=True)
 
 
 class PropertyCompanyCreateSchema(InputSchema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    name = Text(required=True, validate=ma.validate.Length(min=1, max=100))
     phone = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^[0-9-]{7,20}$"))
     place_id = ma.fields.UUID(required=True, metadata={"description": "The street or community it works in"})
 
@@ -197,27 +197,27 @@ class _CompoundFields(InputSchema):
     boundary = ma.fields.Dict(allow_none=True, metadata={"description": "GeoJSON Polygon or MultiPolygon"})
     coord_system = ma.fields.Enum(CoordSystem, by_value=True, load_default=CoordSystem.wgs84)
     property_company_id = ma.fields.UUID(allow_none=True)
-    owners_committee_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
-    owners_committee_chair = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=50))
+    owners_committee_name = Text(allow_none=True, validate=ma.validate.Length(max=100))
+    owners_committee_chair = Text(allow_none=True, validate=ma.validate.Length(max=50))
     owners_committee_phone = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^[0-9-]{7,20}$"))
 
 
 class CompoundCreateSchema(_CompoundFields):
     community_id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    name = Text(required=True, validate=ma.validate.Length(min=1, max=100))
 
 
 class CompoundUpdateSchema(_CompoundFields):
-    name = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
+    name = Text(validate=ma.validate.Length(min=1, max=100))
 
 
 class CompoundSchema(OutputSchema):
     id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
+    name = Text(required=True)
     community = ma.fields.Nested(RefSchema, required=True)
     property_company = ma.fields.Nested(PropertyCompanySchema, allow_none=True)
-    owners_committee_name = ma.fields.String(allow_none=True)
-    owners_committee_chair = ma.fields.String(allow_none=True)
+    owners_committee_name = Text(allow_none=True)
+    owners_committee_chair = Text(allow_none=True)
     owners_committee_phone = ma.fields.String(allow_none=True)
     boundary = GeoJSONGeometry(allow_none=True, metadata={"description": "GeoJSON MultiPolygon, WGS-84"})
 

@@ -1,7 +1,7 @@
 import marshmallow as ma
 
 from api.auth.schemas import GridCellRefSchema, PlaceRefSchema, UnitRefSchema
-from api.extensions import InputSchema, OutputSchema
+from api.extensions import InputSchema, OutputSchema, Text
 from api.i18n import register_messages
 from models import Role
 
@@ -32,7 +32,7 @@ class UserQueryArgsSchema(InputSchema):
 class UserSchema(OutputSchema):
     id = ma.fields.UUID(required=True)
     username = ma.fields.String(required=True)
-    display_name = ma.fields.String(required=True)
+    display_name = Text(required=True)
     phone = ma.fields.String(allow_none=True)
     role = ma.fields.Enum(Role, by_value=True, required=True)
     place = ma.fields.Nested(PlaceRefSchema, required=True)
@@ -46,7 +46,7 @@ class UserSchema(OutputSchema):
 
 class UserCreateSchema(InputSchema):
     username = ma.fields.String(required=True, validate=USERNAME)
-    display_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
+    display_name = Text(required=True, validate=ma.validate.Length(min=1, max=50))
     phone = ma.fields.String(allow_none=True, validate=PHONE)
     role = ma.fields.Enum(Role, by_value=True, required=True)
     place_id = ma.fields.UUID(required=True, metadata={"description": "Where the user belongs (see the role rules)"})
@@ -57,7 +57,7 @@ class UserCreateSchema(InputSchema):
 
 
 class UserUpdateSchema(InputSchema):
-    display_name = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
+    display_name = Text(validate=ma.validate.Length(min=1, max=50))
     phone = ma.fields.String(allow_none=True, validate=PHONE)
     is_active = ma.fields.Boolean(metadata={"description": "false ends every session of the account at once"})
     grid_cell_ids = ma.fields.List(ma.fields.UUID(), validate=ma.validate.Length(min=1, max=20))

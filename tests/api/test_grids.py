@@ -102,10 +102,12 @@ def _split_cell(db, code):
 
 
 def test_shrink_a_cell_then_fill_the_gap_with_a_new_one(client, as_user, db):
-    """Split a cell in two: the coverage report shows the gap after the shrink, and none after the new cell."""
+    """Shrink a cell: the coverage report shows the gap; a new cell filling it brings the gap to zero."""
     headers = as_user("community_staff")
     cell = _cell(db, LIJIANGLU_1)
-    west, east = _split_cell(db, LIJIANGLU_1)
+    whole = to_shape(cell.boundary)
+    west = whole.buffer(-0.0002)  # about 20 m in from every edge: no building stands there
+    east = whole.difference(west)
     url = f"/api/v1/grid-cells/{cell.id}"
     etag = client.get(url, headers=headers).headers["ETag"]
     shrunk = client.patch(url, json={"boundary": mapping(west)}, headers={**headers, "If-Match": etag})
@@ -399,3 +401,35 @@ def test_tiles_include_cells_in_the_buffer(client, db):
     tile = client.get(f"/api/v1/tiles/grid-cells/{z}/{x}/{y}.mvt", headers={"Authorization": f"Bearer {token}"})
     layer = mapbox_vector_tile.decode(tile.data).get("grid_cells", {"features": []})
     assert [f["properties"]["code"] for f in layer["features"]] == [cell.code]
+
+
+def test_people_follow_a_redrawn_cell(client, as_user, db):
+    """Splitting a cell moves the buildings of the given-up half, with their households and residents, to the new cell."""
+    from models import Building, Household, Resident
+
+    cell = _cell(db, LIJIANGLU_1)
+    west, east = _split_cell(db, LIJIANGLU_1)
+    east_buildings = {b.id for b in db.scalars(select(Building).where(Building.grid_cell_id == cell.id))
+                      if east.contains(to_shape(b.location))}
+    assert east_buildings, "the demo cell has buildings on both sides"
+    headers = as_user("community_staff")
+    shrink = {"type": "Feature", "properties": {"code": LIJIANGLU_1, "name": cell.name, "kind": "residential"},
+              "geometry": mapping(west)}
+    stranded = client.post("/api/v1/grid-cells/import", json={"type": "FeatureCollection", "features": [shrink]},
+                           headers=as_user("street_admin"))
+    assert stranded.status_code == 422
+    assert any("栋楼" in m for m in stranded.get_json()["errors"]["features"]["0"]["geometry"])
+    new = {"type": "Feature", "properties": {"code": "411104001001099", "name": "新网格", "kind": "residential"},
+           "geometry": mapping(east)}
+    done = client.post("/api/v1/grid-cells/import", json={"type": "FeatureCollection", "features": [shrink, new]},
+                       headers=as_user("street_admin"))
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["relocated_buildings"] == len(east_buildings)
+    db.expire_all()
+    new_cell = _cell(db, "411104001001099")
+    assert {b.grid_cell_id for b in db.scalars(select(Building).where(Building.id.in_(east_buildings)))} == {new_cell.id}
+    households = db.scalars(select(Household).where(Household.building_id.in_(east_buildings))).all()
+    assert households and all(h.grid_cell_id == new_cell.id for h in households)
+    people = db.scalars(select(Resident).where(Resident.household_id.in_([h.id for h in households]))).all()
+    assert people and all(p.grid_cell_id == new_cell.id for p in people)
+
