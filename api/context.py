@@ -46,10 +46,6 @@ def actor() -> Actor:
     return current
 
 
-def optional_actor() -> Actor | None:
-    return g.get("actor")
-
-
 def scope() -> Scope:
     return actor().scope
 

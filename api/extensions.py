@@ -11,6 +11,7 @@ from flask_smorest import Page
 from sqlalchemy import Select, func, select
 
 from api.errors import handle_http_exception
+from api.i18n import register_messages
 from models.db import db_session
 
 MAX_PAGE_SIZE = 100
@@ -68,6 +69,13 @@ def _unstorable_fields(data) -> list[str]:
         elif isinstance(value, (list, tuple)):
             stack.extend((f"{path}.{index}" if path else str(index), item) for index, item in enumerate(value))
     return sorted(found)
+
+
+# Mobile numbers: 11 digits, 13x–19x (the database only checks 11 digits starting with 1).
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+MOBILE_MESSAGE = "An 11-digit mobile number starting with 13 to 19."
+register_messages({MOBILE_MESSAGE: "须为 13～19 开头的 11 位手机号。"})
+MOBILE = ma.validate.Regexp(MOBILE_RE, error=MOBILE_MESSAGE)
 
 
 class Text(ma.fields.String):

@@ -2,7 +2,6 @@
 
 from models.accounts import (  # noqa: F401
     ADMIN_ROLES,
-    STAFF_ROLES,
     AuthSession,
     GridMemberCell,
     HandlingUnit,

@@ -37,9 +37,6 @@ class Role(enum.StrEnum):
     audit_admin = "audit_admin"  # 审计管理员: reads the audit log
 
 
-STAFF_ROLES = frozenset(
-    {Role.grid_member, Role.community_staff, Role.street_admin, Role.district_admin, Role.responder, Role.unit_staff}
-)
 ADMIN_ROLES = frozenset({Role.system_admin, Role.security_admin, Role.audit_admin})
 
 
@@ -168,6 +165,5 @@ __all__ = [
     "RateCounter",
     "RefreshToken",
     "Role",
-    "STAFF_ROLES",
     "User",
 ]

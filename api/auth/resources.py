@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import current_app, request
 from flask.views import MethodView
 from sqlalchemy import func
@@ -13,11 +11,9 @@ from api.auth import passwords, service
 from api.auth.schemas import LoginSchema, MeSchema, PasswordChangeSchema, RefreshSchema, TokenSchema
 from api.context import actor, authenticated, client_ip
 from api.errors import DomainError, TooManyRequests, Unauthorized, ValidationFailed, field_error, localized
-from api.extensions import Blueprint, ErrorSchema
+from api.extensions import MOBILE_RE, Blueprint, ErrorSchema
 from models import Role
 from models.db import db_session
-
-PHONE_LIKE = re.compile(r"^1[0-9]{10}$")
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Login, tokens and the current user (登录与账号)")
 
@@ -33,7 +29,7 @@ def _hasher():
 def _loggable(login: str) -> str:
     """What the audit log keeps of a name that matched no account: a mobile number is masked."""
     login = login.strip()[:64]
-    return login[:3] + "****" + login[-4:] if PHONE_LIKE.match(login) else login
+    return login[:3] + "****" + login[-4:] if MOBILE_RE.match(login) else login
 
 
 def _token_body(tokens: service.Tokens) -> dict:

@@ -12,7 +12,7 @@ from api.auth.schemas import GridCellRefSchema
 from api.chain import service
 from api.context import authenticated, scope
 from api.errors import NotFound
-from api.extensions import Blueprint, ErrorSchema, InputSchema, OutputSchema, Text
+from api.extensions import MOBILE, Blueprint, ErrorSchema, InputSchema, OutputSchema, Text
 from api.policy import get_or_404
 from models import GridCell, ResponsibilityPost
 from models.db import db_session
@@ -57,7 +57,7 @@ class AppointSchema(InputSchema):
     resident_id = ma.fields.UUID(allow_none=True, metadata={"description": "Or a resident of the population base"})
     name = Text(allow_none=True, validate=ma.validate.Length(min=1, max=50),
                             metadata={"description": "Or just a name (a volunteer without an account)"})
-    phone = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^1[0-9]{10}$"))
+    phone = ma.fields.String(allow_none=True, validate=MOBILE)
     starts_on = ma.fields.Date(allow_none=True, metadata={"description": "Default: today"})
 
 

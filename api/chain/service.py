@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from api.errors import NotFound, ValidationFailed
+from api.errors import ValidationFailed
 from api.policy import Scope, get_or_404
 from models import GridCell, GridMemberCell, GridResponsibility, Resident, ResponsibilityPost, Role, User
 
@@ -52,10 +52,7 @@ def _end_current(db: Session, cell_id: uuid.UUID, post_code: str, on: date) -> G
 
 def assign_grid_member(db: Session, cell: GridCell, user: User, on: date) -> GridResponsibility:
     """The user becomes the cell's grid member: the post, and access to the cell."""
-    previous = _end_current(db, cell.id, "grid_member", on)
-    if previous is not None and previous.user_id is not None:
-        db.execute(delete(GridMemberCell).where(GridMemberCell.grid_cell_id == cell.id,
-                                                GridMemberCell.user_id == previous.user_id))
+    _end_current(db, cell.id, "grid_member", on)
     db.execute(delete(GridMemberCell).where(GridMemberCell.grid_cell_id == cell.id))
     db.add(GridMemberCell(user_id=user.id, grid_cell_id=cell.id))
     post = GridResponsibility(id=uuid.uuid4(), grid_cell_id=cell.id, post_code="grid_member", user_id=user.id,
@@ -86,7 +83,7 @@ def appoint(db: Session, scope: Scope, cell: GridCell, data: dict) -> GridRespon
         raise ValidationFailed({given[1]: [Msg.one_holder]})
     on = data.get("starts_on") or date.today()
     if post.is_grid_member:
-        user = _user_in_scope(db, scope, data.get("user_id"))
+        user = get_or_404(db, User, data["user_id"], scope, field="user_id") if data.get("user_id") else None
         if user is None or user.role != Role.grid_member or user.place_id != cell.parent_id:
             raise ValidationFailed({"user_id": [Msg.member_account]})
         return assign_grid_member(db, cell, user, on)
@@ -103,12 +100,3 @@ def appoint(db: Session, scope: Scope, cell: GridCell, data: dict) -> GridRespon
     db.add(responsibility)
     db.flush()
     return responsibility
-
-
-def _user_in_scope(db: Session, scope: Scope, user_id) -> User | None:
-    if not user_id:
-        return None
-    try:
-        return get_or_404(db, User, user_id, scope)
-    except NotFound:
-        return None

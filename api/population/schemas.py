@@ -3,15 +3,12 @@ from datetime import date
 import marshmallow as ma
 
 from api.auth.schemas import GridCellRefSchema
-from api.extensions import InputSchema, OutputSchema, Text
+from api.extensions import MOBILE, InputSchema, OutputSchema, Text
 from api.geo.coords import CoordSystem
 from api.geo.fields import GeoJSONGeometry, PointInSchema, PointOutSchema
-from api.i18n import register_messages
 from models import RESIDENT_TAGS, Gender, Relation, ResidentKind
 
-MOBILE = "An 11-digit mobile number starting with 1."
-register_messages({MOBILE: "须为以 1 开头的 11 位手机号。"})
-PHONE = ma.validate.Regexp(r"^1[0-9]{10}$", error=MOBILE)
+PHONE = MOBILE
 
 
 def _age(born: date | None, today: date | None = None) -> int | None:

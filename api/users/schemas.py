@@ -1,17 +1,15 @@
 import marshmallow as ma
 
 from api.auth.schemas import GridCellRefSchema, PlaceRefSchema, UnitRefSchema
-from api.extensions import InputSchema, OutputSchema, Text
+from api.extensions import MOBILE, InputSchema, OutputSchema, Text
 from api.i18n import register_messages
 from models import Role
 
 USERNAME_CHARS = "3–64 letters, digits or _ . @ -."
 USERNAME_NOT_PHONE = "A username may not look like a mobile number."
-MOBILE = "An 11-digit mobile number starting with 1."
 register_messages({
     USERNAME_CHARS: "须为 3–64 位字母、数字或 _ . @ -。",
     USERNAME_NOT_PHONE: "用户名不能是手机号的形式。",
-    MOBILE: "须为以 1 开头的 11 位手机号。",
 })
 
 USERNAME = ma.validate.And(
@@ -19,7 +17,7 @@ USERNAME = ma.validate.And(
     # a mobile number logs in as the phone of its account: a username like one would be ambiguous
     ma.validate.Regexp(r"^(?!1[0-9]{10}$)", error=USERNAME_NOT_PHONE),
 )
-PHONE = ma.validate.Regexp(r"^1[0-9]{10}$", error=MOBILE)
+PHONE = MOBILE
 
 
 class UserQueryArgsSchema(InputSchema):

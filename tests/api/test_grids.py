@@ -412,7 +412,6 @@ def test_people_follow_a_redrawn_cell(client, as_user, db):
     east_buildings = {b.id for b in db.scalars(select(Building).where(Building.grid_cell_id == cell.id))
                       if east.contains(to_shape(b.location))}
     assert east_buildings, "the demo cell has buildings on both sides"
-    headers = as_user("community_staff")
     shrink = {"type": "Feature", "properties": {"code": LIJIANGLU_1, "name": cell.name, "kind": "residential"},
               "geometry": mapping(west)}
     stranded = client.post("/api/v1/grid-cells/import", json={"type": "FeatureCollection", "features": [shrink]},

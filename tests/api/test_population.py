@@ -133,7 +133,7 @@ def test_bad_phone_is_422(client, as_user, db):
     """A phone that is not an 11-digit mobile number is refused naming phone."""
     response = client.post("/api/v1/residents", headers=as_user("grid_member"), json={
         "grid_cell_id": str(_cell(db).id), "name": "某人", "phone": "0395-1234567", "kind": "registered"})
-    assert response.status_code == 422 and response.get_json()["errors"]["phone"] == ["须为以 1 开头的 11 位手机号。"]
+    assert response.status_code == 422 and response.get_json()["errors"]["phone"] == ["须为 13～19 开头的 11 位手机号。"]
 
 
 def test_grid_member_cannot_register_into_another_cell(client, as_user, db):
