@@ -1,11 +1,16 @@
-"""Fixed-window rate limits kept in the database, so every worker process shares them."""
+"""Rate limits kept in the database, so every worker process shares them.
+
+Sliding-window estimate over two fixed windows (current count + previous count weighted by how
+much of it still lies within the last ``window_seconds``): no burst of twice the limit across a
+window boundary, and no reset that a client can time.
+"""
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from api.errors import TooManyRequests
@@ -28,8 +33,11 @@ def hit(key: str, *, limit: int, window_seconds: int, error: str = "too_many_req
         .returning(RateCounter.count)
     )
     count = db_session.execute(stmt).scalar_one()
+    previous = db_session.scalar(select(RateCounter.count).where(
+        RateCounter.key == key[:100], RateCounter.window_start == window_start - timedelta(seconds=window_seconds))) or 0
+    elapsed = (now.timestamp() - start_ts) / window_seconds
     if random.random() < 0.01:  # keep the table small without a separate job
         db_session.execute(delete(RateCounter).where(RateCounter.window_start < now - timedelta(hours=1)))
-    if count > limit:
+    if count + previous * (1 - elapsed) > limit:
         retry_after = start_ts + window_seconds - int(now.timestamp())
         raise TooManyRequests(error, retry_after=retry_after)

@@ -47,14 +47,15 @@ IMPORT_MAX_BYTES = 32 * 1024 * 1024
 
 def cell_view(cell: GridCell, *, with_boundary: bool = False) -> dict:
     """A cell with its community, street and district (and its polygon, loaded only when asked)."""
+    above = {place.kind: place for place in cell.ancestors()}
     view = {
         "id": cell.id,
         "code": cell.code,
         "name": cell.name,
         "kind": cell.cell_kind,
-        "community": cell.ancestor_of_kind(PlaceKind.community),
-        "street": cell.ancestor_of_kind(PlaceKind.street),
-        "district": cell.ancestor_of_kind(PlaceKind.district),
+        "community": above.get(PlaceKind.community),
+        "street": above.get(PlaceKind.street),
+        "district": above.get(PlaceKind.district),
         "is_demo": cell.is_demo,
     }
     if with_boundary:

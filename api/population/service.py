@@ -54,6 +54,7 @@ class Msg:
     already_linked = ("已关联。", "Already linked.")
     compound_outside = ("小区超出所在社区的边界。", "The compound extends beyond its community.")
     not_a_community = ("须为社区。", "Must be a community.")
+    company_place = ("物业公司须登记在街道或社区。", "A property company is registered in a street or a community.")
 
 
 # --- scope rules: everything hangs off a grid cell -------------------------------------------------
@@ -313,6 +314,8 @@ def list_compounds(scope: Scope, *, community_id=None, q=None) -> Select:
 
 def create_property_company(db: Session, scope: Scope, data: dict) -> PropertyCompany:
     place = get_or_404(db, Place, data["place_id"], scope, field="place_id")
+    if place.kind not in (PlaceKind.street, PlaceKind.community):
+        raise ValidationFailed({"place_id": [Msg.company_place]})
     company = PropertyCompany(id=uuid.uuid4(), name=data["name"].strip(), phone=data.get("phone"), place_id=place.id)
     db.add(company)
     db.flush()

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from api.auth import passwords
 from api.auth.service import revoke_user_sessions
@@ -54,7 +54,7 @@ def list_users(scope: Scope, *, role=None, place_id=None, is_active=None, q=None
         # A filter on a place outside the scope simply finds nobody: the scope rule applies anyway.
         subtree = select(Place.path).where(Place.id == place_id).scalar_subquery()
         stmt = stmt.where(User.place_id.in_(select(Place.id).where(Place.path.startswith(subtree))))
-    return scoped(stmt, User, scope).order_by(User.username)
+    return scoped(stmt, User, scope).options(selectinload(User.grid_cells)).order_by(User.username)
 
 
 def get_user(db: Session, user_id, scope: Scope, *, for_update: bool = False) -> User:

@@ -283,8 +283,11 @@ def test_import_accepts_gcj02_files(app, db, tmp_path):
 
 def test_only_admins_import(client, as_user):
     """Community staff and grid members may not import or export whole files."""
+    collection = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": None}]}
     for username in ("community_staff", "grid_member"):
-        assert client.get("/api/v1/grid-cells/export", headers=as_user(username)).status_code == 403
+        headers = as_user(username)
+        assert client.get("/api/v1/grid-cells/export", headers=headers).status_code == 403
+        assert client.post("/api/v1/grid-cells/import", json=collection, headers=headers).status_code == 403
 
 
 # --- map layers -----------------------------------------------------------------------------

@@ -275,3 +275,10 @@ def test_register_a_compound_inside_its_community(client, as_user, db):
     assert outside.status_code == 422 and "boundary" in outside.get_json()["errors"]
     assert client.post("/api/v1/compounds", headers=as_user("grid_member"),
                        json={"community_id": community_id, "name": "x"}).status_code == 403
+
+
+def test_blank_names_are_refused(client, as_user, db):
+    """A name of spaces is empty: 422 naming name, nothing stored."""
+    response = client.post("/api/v1/residents", headers=as_user("grid_member"), json={
+        "grid_cell_id": str(_cell(db).id), "name": "   ", "kind": "registered"})
+    assert response.status_code == 422 and "name" in response.get_json()["errors"]
