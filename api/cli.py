@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import create_engine, make_url, select
 
 from api.auth import passwords
 from api.demo import loader
@@ -22,6 +22,7 @@ from api.grids import service as grids
 from api.policy import Scope
 from models import ADMIN_ROLES, Place, PlaceKind, Role, User
 from models.db import db_session
+from models.grants import grant_app_role
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,14 +86,23 @@ def register(app: Flask) -> None:
     @db_cli.command("upgrade")
     @click.argument("revision", default="head")
     def db_upgrade(revision):
-        """Migrate the database to REVISION (default: head)."""
-        command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+        """Migrate the database to REVISION (default: head) as the owner role (DATABASE_OWNER_URL),
+        then grant the application's role (DATABASE_URL's user) what it needs and no more."""
+        owner_url = current_app.config["DATABASE_OWNER_URL"]
+        command.upgrade(alembic_config(owner_url), revision)
+        app_role = make_url(current_app.config["DATABASE_URL"]).username
+        if app_role and app_role != make_url(owner_url).username:
+            engine = create_engine(owner_url)
+            with engine.begin() as conn:
+                grant_app_role(conn, app_role)
+            engine.dispose()
+            click.echo(f"db: granted the application role {app_role!r} its privileges (audit log: insert only)")
 
     @db_cli.command("downgrade")
     @click.argument("revision")
     def db_downgrade(revision):
-        """Migrate the database down to REVISION (e.g. -1 or base)."""
-        command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+        """Migrate the database down to REVISION (e.g. -1 or base), as the owner role."""
+        command.downgrade(alembic_config(current_app.config["DATABASE_OWNER_URL"]), revision)
 
     @demo_cli.command("load")
     @click.option("--if-empty", is_flag=True, help="Load only into a database with no places at all.")

@@ -50,6 +50,9 @@ class BaseConfig:
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY", "")
         self.DATABASE_URL = os.environ.get("DATABASE_URL", "")
+        # The role that owns the schema and runs migrations; the application itself connects with
+        # DATABASE_URL, ideally as a role that owns nothing (see `flask db upgrade`).
+        self.DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "") or self.DATABASE_URL
         # Access tokens are short-lived; refresh sessions live on the server and rotate.
         self.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", 900)
         self.REFRESH_SESSION_TTL = _int("REFRESH_SESSION_TTL", 7 * 24 * 3600)
@@ -117,6 +120,7 @@ class TestingConfig(BaseConfig):
     def __init__(self) -> None:
         super().__init__()
         self.DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or self.DATABASE_URL
+        self.DATABASE_OWNER_URL = self.DATABASE_URL
         self.SECRET_KEY = self.SECRET_KEY or "testing-secret-key-not-for-production-0123456789"
         self.PII_ENCRYPTION_KEY = "dGVzdGluZy1vbmx5LWVuY3J5cHRpb24ta2V5LTAxMjM="  # fixed: tests only
         self.PII_HASH_KEY = "dGVzdGluZy1vbmx5LWxvb2t1cC1oYXNoLWtleS0wMTI="

@@ -3,7 +3,8 @@
 # for development and tests. Used by `make run` / `make test` when DATABASE_URL is not set.
 #
 #   scripts/pg.sh ensure DBNAME...   install what is missing, start the cluster, create the databases
-#   scripts/pg.sh url DBNAME         print the connection URL of a database in the cluster
+#   scripts/pg.sh url DBNAME         print the owner's connection URL of a database in the cluster
+#   scripts/pg.sh app-url DBNAME     the same for the application's role (owns nothing; see models/grants.py)
 #   scripts/pg.sh stop               stop the cluster (data stays under ./var/pg)
 #   scripts/pg.sh status
 #
@@ -33,6 +34,8 @@ resolve_paths
 PORT="${GRIDGOV_PG_PORT:-55432}"
 SUPERUSER=gridgov
 PWFILE="$BASE/password"
+APP_ROLE=gridgov_app
+APP_PWFILE="$BASE/app_password"
 
 log() { printf '[pg] %s\n' "$*" >&2; }
 die() { printf '[pg] error: %s\n' "$*" >&2; exit 1; }
@@ -153,6 +156,16 @@ psql_admin() {
   PGPASSWORD="$(password)" "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U "$SUPERUSER" -d postgres "$@"
 }
 
+ensure_app_role() {
+  if [ ! -s "$APP_PWFILE" ]; then
+    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$APP_PWFILE")
+  fi
+  if [ -z "$(psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$APP_ROLE'")" ]; then
+    log "creating the application role $APP_ROLE"
+    psql_admin -c "CREATE ROLE $APP_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '$(cat "$APP_PWFILE")'"
+  fi
+}
+
 ensure_db() {
   local db=$1
   [[ "$db" =~ ^[a-z_][a-z0-9_]*$ ]] || die "bad database name: $db"
@@ -163,16 +176,20 @@ ensure_db() {
 }
 
 url() { printf 'postgresql://%s:%s@127.0.0.1:%s/%s\n' "$SUPERUSER" "$(password)" "$PORT" "$1"; }
+app_url() { printf 'postgresql://%s:%s@127.0.0.1:%s/%s\n' "$APP_ROLE" "$(cat "$APP_PWFILE")" "$PORT" "$1"; }
 
 cmd=${1:-}
 shift || true
 case "$cmd" in
   ensure)
-    ensure_packages; pick_owner; init_cluster; start_cluster
+    ensure_packages; pick_owner; init_cluster; start_cluster; ensure_app_role
     for db in "$@"; do ensure_db "$db"; done ;;
   url)
     [ -s "$PWFILE" ] || die "no private cluster yet: run 'scripts/pg.sh ensure'"
     url "${1:?database name}" ;;
+  app-url)
+    [ -s "$APP_PWFILE" ] || die "no application role yet: run 'scripts/pg.sh ensure'"
+    app_url "${1:?database name}" ;;
   stop)
     if [ ! -f "$PGDATA/PG_VERSION" ]; then log "no private cluster under $PGDATA"; exit 0; fi
     ensure_packages; pick_owner
@@ -180,5 +197,5 @@ case "$cmd" in
   status)
     ensure_packages; pick_owner
     if is_running; then log "running on 127.0.0.1:$PORT"; else log "not running"; exit 3; fi ;;
-  *) die "usage: scripts/pg.sh ensure DB... | url DB | stop | status" ;;
+  *) die "usage: scripts/pg.sh ensure DB... | url DB | app-url DB | stop | status" ;;
 esac

@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 
 if [ -z "${DATABASE_URL:-}" ]; then
   scripts/pg.sh ensure gridgov
-  DATABASE_URL=$(scripts/pg.sh url gridgov)
-  export DATABASE_URL
+  # migrations as the owner; the app as a role that owns nothing and may only append to the audit log
+  DATABASE_OWNER_URL=$(scripts/pg.sh url gridgov)
+  DATABASE_URL=$(scripts/pg.sh app-url gridgov)
+  export DATABASE_URL DATABASE_OWNER_URL
   echo "[run] database: the private PostgreSQL + PostGIS cluster under ./var/pg (make stop stops it)"
 else
   echo "[run] database: DATABASE_URL"

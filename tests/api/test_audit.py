@@ -107,3 +107,20 @@ def test_roster_reads_are_audited(client, as_user, db):
     client.get("/api/v1/residents?tag=elderly_alone", headers=as_user("grid_member"))
     row = _events(db, action="resident.list")[-1]
     assert row.actor_username == "grid_member" and row.detail == {"filters": ["tag"]}
+
+
+def test_the_application_role_can_only_append_to_the_audit_log(db):
+    """As the role `flask db upgrade` grants, the app writes business rows and audit rows, but cannot
+    change or remove audit rows, nor switch the guard triggers off (it owns nothing)."""
+    from models.grants import grant_app_role
+
+    db.execute(text("CREATE ROLE gridgov_grant_test NOLOGIN"))
+    grant_app_role(db.connection(), "gridgov_grant_test")
+    db.execute(text("SET LOCAL ROLE gridgov_grant_test"))
+    db.execute(text("INSERT INTO audit_events (action, outcome) VALUES ('test.append', 'success')"))
+    db.execute(text("UPDATE users SET display_name = display_name WHERE username = 'resident'"))
+    for statement in ("UPDATE audit_events SET outcome = 'x'", "DELETE FROM audit_events",
+                      "TRUNCATE audit_events", "ALTER TABLE audit_events DISABLE TRIGGER ALL"):
+        with pytest.raises(DBAPIError, match="permission denied|must be owner"):
+            with db.begin_nested():
+                db.execute(text(statement))
