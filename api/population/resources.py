@@ -9,6 +9,7 @@ from api import audit
 from api.context import authenticated, scope
 from api.extensions import Blueprint, ErrorSchema, QueryPage
 from api.geo.fields import point_out
+from api.idempotency import commit, idempotent
 from api.policy import get_or_404
 from api.population import service
 from api.population.identity import IdentityCipher
@@ -79,6 +80,7 @@ class Residents(MethodView):
         return service.list_residents(scope(), **args)
 
     @authenticated("population.write")
+    @idempotent
     @blp.arguments(ResidentCreateSchema)
     @blp.response(201, ResidentSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="household_id or grid_cell_id not within your scope")
@@ -88,7 +90,7 @@ class Residents(MethodView):
         checked (GB 11643), encrypted, and sets birth date and gender."""
         resident = service.create_resident(db_session, scope(), cipher(), body)
         audit.record("resident.create", object_type="resident", object_id=resident.id)
-        db_session.commit()
+        commit()
         return resident
 
 
@@ -166,6 +168,7 @@ class Households(MethodView):
         return service.list_households(scope(), **args)
 
     @authenticated("population.write")
+    @idempotent
     @blp.arguments(HouseholdCreateSchema)
     @blp.response(201, HouseholdSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="building_id or grid_cell_id not within your scope")
@@ -173,7 +176,7 @@ class Households(MethodView):
         """Register a household, in a building (its cell follows) or directly in a cell."""
         household = service.create_household(db_session, scope(), body)
         audit.record("household.create", object_type="household", object_id=household.id)
-        db_session.commit()
+        commit()
         db_session.refresh(household)
         return household
 
@@ -217,6 +220,7 @@ class Buildings(MethodView):
         return service.list_buildings(scope(), **args)
 
     @authenticated("population.write")
+    @idempotent
     @blp.arguments(BuildingCreateSchema)
     @blp.response(201, BuildingSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="compound_id not within your scope")
@@ -224,7 +228,7 @@ class Buildings(MethodView):
         """Register a building at a point (any coordinate system): its grid cell is located from it."""
         building = service.create_building(db_session, scope(), body)
         audit.record("building.create", object_type="building", object_id=building.id)
-        db_session.commit()
+        commit()
         db_session.refresh(building)
         return building_view(building)
 

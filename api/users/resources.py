@@ -11,6 +11,7 @@ from api.auth import passwords
 from api.auth.service import unlock
 from api.context import authenticated, scope
 from api.extensions import Blueprint, ErrorSchema, QueryPage
+from api.idempotency import commit, idempotent
 from api.users import service
 from api.users.schemas import UserCreateSchema, UserQueryArgsSchema, UserSchema, UserUpdateSchema
 from models.db import db_session
@@ -33,6 +34,7 @@ class Users(MethodView):
         return service.list_users(scope(), **args)
 
     @authenticated("users.create")
+    @idempotent
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="place_id, unit_id or a grid cell is not within your scope")
@@ -41,7 +43,7 @@ class Users(MethodView):
         """Create an account (system administrator)."""
         user = service.create_user(db_session, scope(), body, _hasher())
         audit.record("user.create", object_type="user", object_id=user.id, detail={"role": user.role.value})
-        db_session.commit()
+        commit()
         return user
 
 

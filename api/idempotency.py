@@ -1,0 +1,102 @@
+"""``Idempotency-Key`` on creates a phone may retry (Stripe's design; the IETF httpapi draft).
+
+Same key + same request → the first answer again (header ``Idempotent-Replayed: true``); same key +
+another request → 422; the same key while the first request is still running → 409. Keys are per
+user and kept ``IDEMPOTENCY_TTL`` seconds (24 h at least). The key's row commits in the same
+transaction as the business row, its audit row and its outbox row, so a crash cannot separate them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import random
+import re
+from copy import deepcopy
+from datetime import UTC, datetime, timedelta
+
+from flask import Response, current_app, g, request
+from flask_smorest.utils import deepupdate
+from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
+
+from api.context import actor
+from api.errors import Conflict, ValidationFailed
+from models.db import db_session
+from models.idempotency import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+KEY_FORMAT = re.compile(r"^[\x21-\x7e]{1,100}$")
+
+
+def commit() -> None:
+    """Commit the request's transaction, unless an idempotent request will commit it together
+    with its stored answer."""
+    if g.get("defer_commit"):
+        db_session.flush()
+    else:
+        db_session.commit()
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.path}\n".encode())
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def idempotent(view):
+    """Decorate a create (inside ``@authenticated``): honour the ``Idempotency-Key`` header."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not KEY_FORMAT.match(key):
+            raise ValidationFailed({HEADER: [("须为 1～100 个可见 ASCII 字符。", "1 to 100 visible ASCII characters.")]})
+        user_id = actor().id
+        fingerprint = _fingerprint()
+        try:
+            stored = db_session.scalars(
+                select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+                .with_for_update(nowait=True)
+            ).one_or_none()
+        except OperationalError as exc:
+            if getattr(exc.orig, "pgcode", None) == "55P03":  # the first request still holds the key
+                db_session.rollback()
+                raise Conflict("idempotency_in_progress") from None
+            raise
+        if stored is not None and stored.expires_at > datetime.now(UTC):
+            if stored.request_hash != fingerprint:
+                raise ValidationFailed({HEADER: [("该键已用于另一个请求。", "This key was used for another request.")]},
+                                       error="idempotency_key_reused")
+            replay = Response(stored.response_body, status=stored.status_code, mimetype="application/json")
+            replay.headers["Idempotent-Replayed"] = "true"
+            return replay
+        if stored is not None:  # expired: the key may be used afresh
+            db_session.delete(stored)
+            db_session.flush()
+        now = datetime.now(UTC)
+        row = IdempotencyKey(user_id=user_id, key=key, request_hash=fingerprint, endpoint=request.endpoint or "",
+                             expires_at=now + timedelta(seconds=current_app.config["IDEMPOTENCY_TTL"]))
+        db_session.add(row)
+        db_session.flush()  # a concurrent first use of the key waits here, then gets 409
+        if random.random() < 0.01:  # expired keys go without a separate job
+            db_session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at < now))
+        g.defer_commit = True
+        try:
+            response = view(*args, **kwargs)
+        finally:
+            g.defer_commit = False
+        row.status_code = response.status_code
+        row.response_body = response.get_data(as_text=True)
+        db_session.commit()
+        return response
+
+    wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))
+    wrapper._apidoc["manual_doc"] = deepupdate(deepcopy(wrapper._apidoc.get("manual_doc", {})), {"parameters": [{
+        "in": "header", "name": HEADER, "required": False, "schema": {"type": "string", "maxLength": 100},
+        "description": "Retry-safe create: the same key and body replay the first answer; another body → 422.",
+    }]})
+    return wrapper

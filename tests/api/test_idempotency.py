@@ -1,0 +1,69 @@
+"""Idempotency-Key: a create retried by a phone on a bad network happens once."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from models import GridCell, Resident
+
+LIJIANGLU_1 = "411104001001001"
+
+
+def _body(db, name="重试的人"):
+    cell = db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one()
+    return {"grid_cell_id": str(cell.id), "name": name, "kind": "registered"}
+
+
+def _count(db, name):
+    return db.scalar(select(func.count(Resident.id)).where(Resident.name == name))
+
+
+def test_same_key_and_body_replays_the_first_answer(client, as_user, db):
+    """The retry gets the same 201 and the same id; one resident exists."""
+    headers = {**as_user("grid_member"), "Idempotency-Key": "phone-0001"}
+    first = client.post("/api/v1/residents", json=_body(db), headers=headers)
+    second = client.post("/api/v1/residents", json=_body(db), headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.get_json() == first.get_json()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert _count(db, "重试的人") == 1
+
+
+def test_same_key_with_another_body_is_422(client, as_user, db):
+    """Reusing a key for a different request is refused and creates nothing more."""
+    headers = {**as_user("grid_member"), "Idempotency-Key": "phone-0002"}
+    assert client.post("/api/v1/residents", json=_body(db), headers=headers).status_code == 201
+    other = client.post("/api/v1/residents", json=_body(db, "另一个人"), headers=headers)
+    assert other.status_code == 422 and other.get_json()["error"] == "idempotency_key_reused"
+    assert _count(db, "另一个人") == 0
+
+
+def test_keys_belong_to_their_user(client, as_user, db):
+    """Another user's request with the same key is a request of its own."""
+    key = {"Idempotency-Key": "shared-key"}
+    a = client.post("/api/v1/residents", json=_body(db), headers={**as_user("grid_member"), **key})
+    b = client.post("/api/v1/residents", json=_body(db), headers={**as_user("community_staff"), **key})
+    assert a.status_code == b.status_code == 201 and a.get_json()["id"] != b.get_json()["id"]
+
+
+def test_a_failed_request_does_not_burn_its_key(client, as_user, db):
+    """A 422 is not stored: the corrected request with the same key goes through."""
+    headers = {**as_user("grid_member"), "Idempotency-Key": "phone-0003"}
+    bad = client.post("/api/v1/residents", json={**_body(db), "phone": "123"}, headers=headers)
+    assert bad.status_code == 422
+    assert client.post("/api/v1/residents", json=_body(db), headers=headers).status_code == 201
+
+
+def test_without_a_key_each_request_creates(client, as_user, db):
+    """No header, no deduplication: two requests, two residents (the console's behaviour)."""
+    headers = as_user("grid_member")
+    client.post("/api/v1/residents", json=_body(db), headers=headers)
+    client.post("/api/v1/residents", json=_body(db), headers=headers)
+    assert _count(db, "重试的人") == 2
+
+
+def test_malformed_key_is_422(client, as_user, db):
+    """A key with spaces or over 100 characters is refused naming the header."""
+    for key in ("has space", "x" * 101):
+        response = client.post("/api/v1/residents", json=_body(db), headers={**as_user("grid_member"), "Idempotency-Key": key})
+        assert response.status_code == 422 and "Idempotency-Key" in response.get_json()["errors"]
