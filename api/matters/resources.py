@@ -1,0 +1,142 @@
+"""Resident matters (事件): categories, reporting from the app or the console, reading within scope."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from api import audit
+from api.context import actor, authenticated, scope
+from api.extensions import Blueprint, ErrorSchema, QueryPage
+from api.geo.fields import point_out
+from api.idempotency import commit, idempotent
+from api.matters import service
+from api.matters.schemas import (
+    CategoryCreateSchema,
+    CategoryQueryArgsSchema,
+    CategorySchema,
+    CategoryUpdateSchema,
+    MatterCreateSchema,
+    MatterQueryArgsSchema,
+    MatterSchema,
+    TimelineEntrySchema,
+)
+from models import Role
+from models.db import db_session
+
+blp = Blueprint("matters", __name__, url_prefix="/api/v1", description="Resident matters (事件)")
+
+STAFF_SEE_REPORTERS = {Role.grid_member, Role.community_staff, Role.street_admin, Role.district_admin}
+
+
+def matter_view(matter) -> dict:
+    viewer = actor()
+    show_reporter = matter.reporter is not None and (
+        not matter.anonymous or viewer.id == matter.reporter_id or viewer.role in STAFF_SEE_REPORTERS)
+    return {
+        **{name: getattr(matter, name) for name in ("id", "number", "category", "description", "address",
+                                                   "grid_cell", "needs_placement", "source", "status",
+                                                   "anonymous", "created_at", "updated_at")},
+        "location": point_out(matter.location),
+        "reporter": matter.reporter if show_reporter else None,
+        "deadline": matter.stage_due_at,
+        "deadline_colour": service.deadline_colour(matter),
+    }
+
+
+class _MatterPage(QueryPage):
+    @property
+    def items(self):
+        return [matter_view(m) for m in super().items]
+
+
+@blp.route("/matter-categories")
+class Categories(MethodView):
+    @authenticated()
+    @blp.arguments(CategoryQueryArgsSchema, location="query")
+    @blp.response(200, CategorySchema(many=True))
+    @blp.paginate(QueryPage, page_size=100)
+    def get(self, args):
+        """The two-level category taxonomy with each category's time limits per stage (hours),
+        default handling unit and whether a photo is required."""
+        return service.list_categories(**args)
+
+    @authenticated("categories.write")
+    @blp.arguments(CategoryCreateSchema)
+    @blp.response(201, CategorySchema)
+    def post(self, body):
+        """Add a secondary category under a primary one."""
+        category = service.create_category(db_session, body)
+        audit.record("matter_category.create", object_type="matter_category", object_id=category.code)
+        db_session.commit()
+        return category
+
+
+@blp.route("/matter-categories/<string:code>")
+class CategoryByCode(MethodView):
+    @authenticated()
+    @blp.etag
+    @blp.response(200, CategorySchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such category")
+    def get(self, code):
+        """One category."""
+        return service.category_by_code(db_session, code)
+
+    @authenticated("categories.write")
+    @blp.etag
+    @blp.arguments(CategoryUpdateSchema)
+    @blp.response(200, CategorySchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such category")
+    def patch(self, body, code):
+        """Edit a category: names, time limits, default handling unit, photo rule, in use or not."""
+        category = service.category_by_code(db_session, code)
+        blp.check_etag(category, CategorySchema)
+        service.update_category(db_session, category, body)
+        audit.record("matter_category.update", object_type="matter_category", object_id=code,
+                     detail={"fields": sorted(body)})
+        db_session.commit()
+        return category
+
+
+@blp.route("/matters")
+class Matters(MethodView):
+    @authenticated("matters.read")
+    @blp.arguments(MatterQueryArgsSchema, location="query")
+    @blp.response(200, MatterSchema(many=True))
+    @blp.paginate(_MatterPage)
+    def get(self, args):
+        """Matters within scope: a resident's own; a grid member's cells'; staff's area; newest first."""
+        return service.list_matters(scope(), **args)
+
+    @authenticated("matters.report")
+    @idempotent
+    @blp.arguments(MatterCreateSchema)
+    @blp.response(201, MatterSchema)
+    def post(self, body):
+        """Report a matter. The point (any coordinate system) is converted to WGS-84 and placed in
+        its grid cell; a point outside every cell is kept and flagged for manual placement. Send an
+        `Idempotency-Key`: a retried report exists once."""
+        matter = service.submit(db_session, actor().user, body)
+        audit.record("matter.create", object_type="matter", object_id=matter.id)
+        commit()
+        return matter_view(matter)
+
+
+@blp.route("/matters/<uuid:matter_id>")
+class MatterById(MethodView):
+    @authenticated("matters.read")
+    @blp.response(200, MatterSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such matter within your scope")
+    def get(self, matter_id):
+        """One matter with its current deadline and its colour."""
+        return matter_view(service.get_matter(db_session, matter_id, scope()))
+
+
+@blp.route("/matters/<uuid:matter_id>/timeline")
+class Timeline(MethodView):
+    @authenticated("matters.read")
+    @blp.response(200, TimelineEntrySchema(many=True))
+    @blp.paginate(QueryPage, page_size=100)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such matter within your scope")
+    def get(self, matter_id):
+        """Every step of the matter, oldest first (流转记录)."""
+        return service.timeline(service.get_matter(db_session, matter_id, scope()))

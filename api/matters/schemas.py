@@ -1,0 +1,111 @@
+import marshmallow as ma
+
+from api.auth.schemas import GridCellRefSchema
+from api.extensions import InputSchema, OutputSchema, Text
+from api.geo.fields import PointInSchema, PointOutSchema
+from models import MatterSource, MatterStatus
+
+HOURS = ma.validate.Range(1, 24 * 365)
+
+
+class CategorySchema(OutputSchema):
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    name_en = ma.fields.String(required=True)
+    parent = ma.fields.Function(lambda c: c.parent.code if c.parent else None, allow_none=True,
+                                metadata={"description": "The primary category's code; null for a primary"})
+    level = ma.fields.Function(lambda c: "secondary" if c.parent_id else "primary", required=True)
+    accept_hours = ma.fields.Function(lambda c: c.limit("accept"), required=True,
+                                      metadata={"description": "Hours to accept (受理); a secondary inherits its primary's"})
+    handle_hours = ma.fields.Function(lambda c: c.limit("handle"), required=True)
+    verify_hours = ma.fields.Function(lambda c: c.limit("verify"), required=True)
+    default_unit = ma.fields.Function(lambda c: {"id": str(c.default_unit.id), "name": c.default_unit.name}
+                                      if c.default_unit else None, allow_none=True)
+    photo_required = ma.fields.Boolean(required=True)
+    is_active = ma.fields.Boolean(required=True)
+    sort_order = ma.fields.Integer(required=True)
+
+
+class CategoryQueryArgsSchema(InputSchema):
+    include_inactive = ma.fields.Boolean(load_default=False)
+
+
+class CategoryUpdateSchema(InputSchema):
+    name = Text(validate=ma.validate.Length(min=1, max=50))
+    name_en = Text(validate=ma.validate.Length(min=1, max=80))
+    accept_hours = ma.fields.Integer(allow_none=True, validate=HOURS)
+    handle_hours = ma.fields.Integer(allow_none=True, validate=HOURS)
+    verify_hours = ma.fields.Integer(allow_none=True, validate=HOURS)
+    default_unit_id = ma.fields.UUID(allow_none=True)
+    photo_required = ma.fields.Boolean()
+    is_active = ma.fields.Boolean()
+    sort_order = ma.fields.Integer(validate=ma.validate.Range(0, 100000))
+
+
+class CategoryCreateSchema(CategoryUpdateSchema):
+    code = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[A-Z][A-Z0-9_-]{1,19}$"))
+    parent = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20),
+                              metadata={"description": "Code of the primary category"})
+    name = Text(required=True, validate=ma.validate.Length(min=1, max=50))
+    name_en = Text(required=True, validate=ma.validate.Length(min=1, max=80))
+
+
+class MatterCreateSchema(InputSchema):
+    category = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20),
+                                metadata={"description": "A secondary category's code"})
+    description = Text(required=True, validate=ma.validate.Length(min=1, max=2000))
+    location = ma.fields.Nested(PointInSchema, required=True)
+    address = Text(allow_none=True, validate=ma.validate.Length(max=200))
+    anonymous = ma.fields.Boolean(load_default=False,
+                                  metadata={"description": "Hide the reporter's name from everyone but staff"})
+    source = ma.fields.Enum(MatterSource, by_value=True,
+                            metadata={"description": "app (default); staff may enter console and hotline_12345 reports"})
+
+
+class MatterQueryArgsSchema(InputSchema):
+    status = ma.fields.Enum(MatterStatus, by_value=True)
+    category = ma.fields.String(validate=ma.validate.Length(min=1, max=20),
+                                metadata={"description": "A category code; a primary includes its secondaries"})
+    grid_cell_id = ma.fields.UUID()
+    mine = ma.fields.Boolean(load_default=False, metadata={"description": "Only the matters I reported"})
+    needs_placement = ma.fields.Boolean(metadata={"description": "Matters outside every cell"})
+
+
+class CategoryRefSchema(OutputSchema):
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class ReporterSchema(OutputSchema):
+    id = ma.fields.UUID(required=True)
+    display_name = ma.fields.String(required=True)
+
+
+class MatterSchema(OutputSchema):
+    id = ma.fields.UUID(required=True)
+    number = ma.fields.Integer(required=True, metadata={"description": "Case number for people"})
+    category = ma.fields.Nested(CategoryRefSchema, required=True)
+    description = ma.fields.String(required=True)
+    address = ma.fields.String(allow_none=True)
+    location = ma.fields.Nested(PointOutSchema, required=True, metadata={"description": "WGS-84"})
+    grid_cell = ma.fields.Nested(GridCellRefSchema, allow_none=True)
+    needs_placement = ma.fields.Boolean(required=True, metadata={"description": "No cell covers the point"})
+    source = ma.fields.Enum(MatterSource, by_value=True, required=True)
+    status = ma.fields.Enum(MatterStatus, by_value=True, required=True)
+    anonymous = ma.fields.Boolean(required=True)
+    reporter = ma.fields.Nested(ReporterSchema, allow_none=True,
+                                metadata={"description": "Null for anonymous matters, except for staff and the reporter"})
+    deadline = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "When the current stage is due"})
+    deadline_colour = ma.fields.String(allow_none=True, metadata={"description": "green / yellow / red (红黄牌)"})
+    created_at = ma.fields.AwareDateTime(required=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+
+
+class TimelineEntrySchema(OutputSchema):
+    id = ma.fields.Integer(required=True)
+    at = ma.fields.AwareDateTime(required=True)
+    action = ma.fields.String(required=True)
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String(required=True)
+    actor_role = ma.fields.String(allow_none=True)
+    note = ma.fields.String(allow_none=True)

@@ -1,0 +1,169 @@
+"""Resident matters (事件): categories, submission, reading within scope. Plain functions.
+
+The case flow after submission (accept, dispatch, handle, verify, close…) is the next step of
+issue 4; a matter is created here in ``submitted`` with its first deadline and timeline entry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.orm import Session
+
+from api.errors import NotFound, ValidationFailed
+from api.grids.service import locate
+from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
+from models import HandlingUnit, Matter, MatterCategory, MatterEvent, MatterSource, MatterStatus, Role, User
+
+
+class Msg:
+    unknown_category = ("没有这个事件类别，或该类别已停用。", "No such category, or it is no longer in use.")
+    primary_category = ("请选择具体的小类。", "Choose a secondary category.")
+    source_not_allowed = ("该角色不能以此来源上报。", "Your role may not report from this source.")
+    not_primary = ("上级须为大类。", "The parent must be a primary category.")
+    code_taken = ("该编码已存在。", "This code already exists.")
+
+
+# Sources each role may report from; door-knock findings and Open311 have their own doors.
+SOURCES_BY_ROLE = {
+    Role.resident: {MatterSource.app},
+    Role.grid_member: {MatterSource.app},
+    Role.community_staff: {MatterSource.app, MatterSource.console, MatterSource.hotline_12345},
+    Role.street_admin: {MatterSource.app, MatterSource.console, MatterSource.hotline_12345},
+    Role.district_admin: {MatterSource.app, MatterSource.console, MatterSource.hotline_12345},
+}
+
+
+AREA_ROLES = {Role.grid_member, Role.community_staff, Role.street_admin, Role.district_admin}
+
+
+@scope_rule(Matter)
+def _matter_rule(scope: Scope) -> ColumnElement[bool]:
+    own = Matter.reporter_id == scope.actor_id
+    if scope.role not in AREA_ROLES:
+        # residents their own; handling units and responders what is dispatched to them (the
+        # dispatch step of the case flow adds that) — never a whole area
+        return own
+    clauses = [own, Matter.grid_cell_id.in_(cells_under(scope.place_paths))]
+    if scope.role == Role.district_admin:
+        # matters that landed outside every cell wait for the district to place them by hand
+        clauses.append(Matter.grid_cell_id.is_(None))
+    return or_(*clauses)
+
+
+# --- categories ----------------------------------------------------------------------------------
+
+def list_categories(*, include_inactive: bool = False) -> Select:
+    stmt = select(MatterCategory)
+    if not include_inactive:
+        stmt = stmt.where(MatterCategory.is_active.is_(True))
+    return stmt.order_by(MatterCategory.sort_order, MatterCategory.code)
+
+
+def category_by_code(db: Session, code: str) -> MatterCategory:
+    category = db.scalars(select(MatterCategory).where(MatterCategory.code == code)).unique().one_or_none()
+    if category is None:
+        raise NotFound()
+    return category
+
+
+def create_category(db: Session, data: dict) -> MatterCategory:
+    parent = db.scalars(select(MatterCategory).where(MatterCategory.code == data["parent"])).unique().one_or_none()
+    if parent is None or parent.parent_id is not None:
+        raise ValidationFailed({"parent": [Msg.not_primary]})
+    if db.scalar(select(MatterCategory.id).where(MatterCategory.code == data["code"])) is not None:
+        raise ValidationFailed({"code": [Msg.code_taken]})
+    category = MatterCategory(id=uuid.uuid4(), code=data["code"], name=data["name"], name_en=data["name_en"],
+                              parent_id=parent.id)
+    db.add(category)
+    update_category(db, category, {k: v for k, v in data.items() if k not in ("code", "parent", "name", "name_en")})
+    return category
+
+
+def update_category(db: Session, category: MatterCategory, data: dict) -> MatterCategory:
+    if "default_unit_id" in data:
+        unit_id = data["default_unit_id"]
+        if unit_id is not None and db.get(HandlingUnit, unit_id) is None:
+            raise NotFound(errors={"default_unit_id": [("没有这个处置部门。", "No such handling unit.")]})
+    for name in ("name", "name_en", "accept_hours", "handle_hours", "verify_hours", "default_unit_id",
+                 "photo_required", "is_active", "sort_order"):
+        if name in data:
+            if name.endswith("_hours") and data[name] is None and category.parent_id is None:
+                raise ValidationFailed({name: [("大类须有时限。", "A primary category needs its time limits.")]})
+            setattr(category, name, data[name])
+    db.flush()
+    return category
+
+
+# --- matters -------------------------------------------------------------------------------------
+
+def deadline_colour(matter: Matter, now: datetime | None = None) -> str | None:
+    """红黄牌: red once the stage's deadline has passed, yellow in its last quarter, green before."""
+    if matter.stage_due_at is None:
+        return None
+    now = now or datetime.now(UTC)
+    if now >= matter.stage_due_at:
+        return "red"
+    remaining = (matter.stage_due_at - now).total_seconds()
+    window = (matter.stage_due_at - matter.stage_started_at).total_seconds() or 1
+    return "yellow" if remaining <= window / 4 else "green"
+
+
+def submit(db: Session, reporter: User, data: dict) -> Matter:
+    category = db.scalars(select(MatterCategory).where(MatterCategory.code == data["category"],
+                                                       MatterCategory.is_active.is_(True))).unique().one_or_none()
+    if category is None:
+        raise ValidationFailed({"category": [Msg.unknown_category]})
+    if category.parent_id is None:
+        raise ValidationFailed({"category": [Msg.primary_category]})
+    source = data.get("source") or MatterSource.app
+    if source not in SOURCES_BY_ROLE.get(reporter.role, set()):
+        raise ValidationFailed({"source": [Msg.source_not_allowed]})
+    lng, lat = data["location"]
+    cell = locate(db, lng, lat)
+    now = datetime.now(UTC)
+    matter = Matter(
+        id=uuid.uuid4(), category_id=category.id, description=data["description"], address=data.get("address"),
+        location=from_shape(Point(lng, lat), srid=4326), grid_cell_id=cell.id if cell else None,
+        needs_placement=cell is None, source=source, reporter_id=reporter.id, anonymous=data.get("anonymous", False),
+        status=MatterStatus.submitted, stage_started_at=now,
+        stage_due_at=now + timedelta(hours=category.limit("accept")),
+    )
+    db.add(matter)
+    db.add(MatterEvent(matter_id=matter.id, at=now, actor_id=reporter.id, actor_role=reporter.role.value,
+                       action="submit", from_status=None, to_status=MatterStatus.submitted.value,
+                       data={"source": source.value, "needs_placement": cell is None}))
+    db.flush()
+    db.refresh(matter)
+    return matter
+
+
+def list_matters(scope: Scope, *, status=None, category=None, grid_cell_id=None, mine=False,
+                 needs_placement=None) -> Select:
+    stmt = select(Matter)
+    if status is not None:
+        stmt = stmt.where(Matter.status == status)
+    if category:
+        codes = select(MatterCategory.id).where(or_(
+            MatterCategory.code == category,
+            MatterCategory.parent_id.in_(select(MatterCategory.id).where(MatterCategory.code == category))))
+        stmt = stmt.where(Matter.category_id.in_(codes))
+    if grid_cell_id is not None:
+        stmt = stmt.where(Matter.grid_cell_id == grid_cell_id)
+    if mine:
+        stmt = stmt.where(Matter.reporter_id == scope.actor_id)
+    if needs_placement is not None:
+        stmt = stmt.where(Matter.needs_placement.is_(needs_placement))
+    return scoped(stmt, Matter, scope).order_by(Matter.created_at.desc(), Matter.id)
+
+
+def get_matter(db: Session, matter_id, scope: Scope, *, for_update: bool = False) -> Matter:
+    return get_or_404(db, Matter, matter_id, scope, for_update=for_update)
+
+
+def timeline(matter: Matter) -> Select:
+    return select(MatterEvent).where(MatterEvent.matter_id == matter.id).order_by(MatterEvent.id)

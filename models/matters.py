@@ -1,0 +1,141 @@
+"""Resident matters (事件): categories with their time limits, the matters, and their timelines."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    false,
+    true,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.accounts import HandlingUnit, User
+from models.base import Base, created_at, str_enum, updated_at, uuid_pk
+from models.places import GridCell
+
+
+class MatterSource(enum.StrEnum):
+    app = "app"
+    console = "console"
+    hotline_12345 = "hotline_12345"
+    door_knock = "door_knock"
+    open311 = "open311"
+
+
+class MatterStatus(enum.StrEnum):
+    """The states of the case flow (GB/T 30428 with 受理 and returns)."""
+
+    submitted = "submitted"  # 上报
+    accepted = "accepted"  # 受理
+    rejected = "rejected"  # 不予受理
+    registered = "registered"  # 立案
+    dispatched = "dispatched"  # 派遣
+    handled = "handled"  # 处置完成
+    verified = "verified"  # 核查
+    closed = "closed"  # 结案
+
+
+class MatterCategory(Base):
+    """A two-level taxonomy: primary categories (大类) and their secondary ones (小类). Time limits
+    are per stage, in hours; a secondary category without its own limit uses its primary's."""
+
+    __tablename__ = "matter_categories"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    code: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(50), nullable=False)
+    name_en: Mapped[str] = mapped_column(String(80), nullable=False)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("matter_categories.id", ondelete="RESTRICT"),
+                                                        index=True)
+    accept_hours: Mapped[int | None] = mapped_column(Integer)
+    handle_hours: Mapped[int | None] = mapped_column(Integer)
+    verify_hours: Mapped[int | None] = mapped_column(Integer)
+    default_unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("handling_units.id", ondelete="SET NULL"))
+    photo_required: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true(), default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0", default=0)
+    updated_at: Mapped[datetime] = updated_at()
+
+    parent: Mapped[MatterCategory | None] = relationship(remote_side=[id], lazy="joined")
+    default_unit: Mapped[HandlingUnit | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("code ~ '^[A-Z][A-Z0-9_-]{1,19}$'", name="code_format"),
+        CheckConstraint("parent_id IS NOT NULL OR (accept_hours IS NOT NULL AND handle_hours IS NOT NULL "
+                        "AND verify_hours IS NOT NULL)", name="primary_has_limits"),
+        CheckConstraint("coalesce(accept_hours, 1) > 0 AND coalesce(handle_hours, 1) > 0 "
+                        "AND coalesce(verify_hours, 1) > 0", name="limits_positive"),
+    )
+
+    def limit(self, stage: str) -> int:
+        own = getattr(self, f"{stage}_hours")
+        return own if own is not None else getattr(self.parent, f"{stage}_hours")
+
+
+class Matter(Base):
+    """A matter reported by a resident, a grid member, the hotline or another system."""
+
+    __tablename__ = "matters"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    number: Mapped[int] = mapped_column(BigInteger, Identity(), nullable=False, unique=True)
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("matter_categories.id", ondelete="RESTRICT"),
+                                                   nullable=False, index=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    address: Mapped[str | None] = mapped_column(String(200))
+    location = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
+    grid_cell_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
+    needs_placement: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
+    source: Mapped[MatterSource] = mapped_column(str_enum(MatterSource, "matter_source"), nullable=False)
+    reporter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
+    status: Mapped[MatterStatus] = mapped_column(str_enum(MatterStatus, "matter_status"), nullable=False)
+    stage_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    stage_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+    category: Mapped[MatterCategory] = relationship(lazy="joined")
+    grid_cell: Mapped[GridCell | None] = relationship(lazy="joined")
+    reporter: Mapped[User | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        Index("ix_matters_status_created", "status", "created_at"),
+        CheckConstraint("length(description) BETWEEN 1 AND 2000", name="description_length"),
+        CheckConstraint("(grid_cell_id IS NULL) = needs_placement", name="placed_or_flagged"),
+    )
+
+
+class MatterEvent(Base):
+    """One step of a matter's timeline (流转记录): append-only."""
+
+    __tablename__ = "matter_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    matter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict | None] = mapped_column(JSONB)
+
+    __table_args__ = (Index("ix_matter_events_matter_id_id", "matter_id", "id"),)
