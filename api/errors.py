@@ -48,6 +48,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "idempotency_in_progress": ("相同的请求正在处理中，请稍后重试。",
                                 "A request with this Idempotency-Key is still running; retry shortly."),
     "idempotency_key_reused": ("Idempotency-Key 已用于另一个请求。", "This Idempotency-Key was used for another request."),
+    "invalid_transition": ("该操作与事件当前状态不符。", "This action does not fit the current state."),
     "weak_password": ("密码不符合要求。", "The password does not meet the policy."),
     "internal_error": ("服务器内部错误，请稍后重试。", "Internal server error; please try again later."),
     "service_unavailable": ("服务暂不可用。", "The service is unavailable."),

@@ -28,6 +28,7 @@ class Scope:
     role: Role
     place_id: uuid.UUID
     place_paths: tuple[str, ...] = field(default_factory=tuple)
+    unit_id: uuid.UUID | None = None
 
     @classmethod
     def for_user(cls, user: User) -> Scope:
@@ -37,7 +38,7 @@ class Scope:
             paths = ()  # residents see their own things only; each rule says which
         else:
             paths = (user.place.path,)
-        return cls(actor_id=user.id, role=user.role, place_id=user.place_id, place_paths=paths)
+        return cls(actor_id=user.id, role=user.role, place_id=user.place_id, place_paths=paths, unit_id=user.unit_id)
 
 
 def under(path_column, paths: Iterable[str]) -> ColumnElement[bool]:

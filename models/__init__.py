@@ -14,7 +14,15 @@ from models.accounts import (  # noqa: F401
 from models.audit import AuditEvent  # noqa: F401
 from models.base import Base  # noqa: F401
 from models.idempotency import IdempotencyKey  # noqa: F401
-from models.matters import Matter, MatterCategory, MatterEvent, MatterSource, MatterStatus  # noqa: F401
+from models.matters import (  # noqa: F401
+    Matter,
+    MatterCategory,
+    MatterEvent,
+    MatterLevel,
+    MatterSource,
+    MatterStatus,
+    Rating,
+)
 from models.places import (  # noqa: F401
     CHILD_KIND,
     CODE_LENGTH,

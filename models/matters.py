@@ -51,6 +51,21 @@ class MatterStatus(enum.StrEnum):
     closed = "closed"  # 结案
 
 
+class MatterLevel(enum.StrEnum):
+    """Who owns the matter now; escalation passes it up (grid → community → street → district)."""
+
+    grid = "grid"
+    community = "community"
+    street = "street"
+    district = "district"
+
+
+class Rating(enum.StrEnum):
+    satisfied = "satisfied"
+    basically_satisfied = "basically_satisfied"
+    dissatisfied = "dissatisfied"
+
+
 class MatterCategory(Base):
     """A two-level taxonomy: primary categories (大类) and their secondary ones (小类). Time limits
     are per stage, in hours; a secondary category without its own limit uses its primary's."""
@@ -106,6 +121,13 @@ class Matter(Base):
     reporter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
     status: Mapped[MatterStatus] = mapped_column(str_enum(MatterStatus, "matter_status"), nullable=False)
+    level: Mapped[MatterLevel] = mapped_column(str_enum(MatterLevel, "matter_level"), nullable=False,
+                                               server_default=MatterLevel.grid.value, default=MatterLevel.grid)
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("handling_units.id", ondelete="RESTRICT"), index=True)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    rating: Mapped[Rating | None] = mapped_column(str_enum(Rating, "rating"))
+    reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0", default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     stage_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     stage_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     created_at: Mapped[datetime] = created_at()
@@ -113,12 +135,17 @@ class Matter(Base):
 
     category: Mapped[MatterCategory] = relationship(lazy="joined")
     grid_cell: Mapped[GridCell | None] = relationship(lazy="joined")
-    reporter: Mapped[User | None] = relationship(lazy="joined")
+    reporter: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[reporter_id])
+    assignee: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[assignee_id])
+    unit: Mapped[HandlingUnit | None] = relationship(lazy="joined")
 
     __table_args__ = (
         Index("ix_matters_status_created", "status", "created_at"),
         CheckConstraint("length(description) BETWEEN 1 AND 2000", name="description_length"),
         CheckConstraint("(grid_cell_id IS NULL) = needs_placement", name="placed_or_flagged"),
+        CheckConstraint("status <> 'dispatched' OR unit_id IS NOT NULL OR assignee_id IS NOT NULL",
+                        name="dispatched_to_someone"),
+        CheckConstraint("rating IS NULL OR status = 'closed' OR reopen_count > 0", name="rated_when_closed"),
     )
 
 

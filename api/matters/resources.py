@@ -9,7 +9,7 @@ from api.context import actor, authenticated, scope
 from api.extensions import Blueprint, ErrorSchema, QueryPage
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
-from api.matters import service
+from api.matters import service, workflow
 from api.matters.schemas import (
     CategoryCreateSchema,
     CategoryQueryArgsSchema,
@@ -19,6 +19,7 @@ from api.matters.schemas import (
     MatterQueryArgsSchema,
     MatterSchema,
     TimelineEntrySchema,
+    TransitionSchema,
 )
 from models import Role
 from models.db import db_session
@@ -35,7 +36,8 @@ def matter_view(matter) -> dict:
     return {
         **{name: getattr(matter, name) for name in ("id", "number", "category", "description", "address",
                                                    "grid_cell", "needs_placement", "source", "status",
-                                                   "anonymous", "created_at", "updated_at")},
+                                                   "anonymous", "level", "unit", "assignee", "rating",
+                                                   "reopen_count", "closed_at", "created_at", "updated_at")},
         "location": point_out(matter.location),
         "reporter": matter.reporter if show_reporter else None,
         "deadline": matter.stage_due_at,
@@ -129,6 +131,27 @@ class MatterById(MethodView):
     def get(self, matter_id):
         """One matter with its current deadline and its colour."""
         return matter_view(service.get_matter(db_session, matter_id, scope()))
+
+
+@blp.route("/matters/<uuid:matter_id>/transitions")
+class Transitions(MethodView):
+    @authenticated("matters.read")
+    @blp.arguments(TransitionSchema)
+    @blp.response(200, MatterSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such matter within your scope")
+    @blp.alt_response(409, schema=ErrorSchema, description="The action does not fit the matter's state")
+    def post(self, body, matter_id):
+        """Move a matter along the case flow: accept, reject, register, dispatch, return, handle,
+        verify, rework, close, resolve_on_spot, escalate, rate, reopen. 403 when the role may not
+        take the action, 409 when it does not fit the state; every step is on the timeline."""
+        current = actor()
+        matter = service.get_matter(db_session, matter_id, scope(), for_update=True)
+        event = workflow.apply(db_session, scope(), current.user, matter, body["action"], body)
+        audit.record(f"matter.{body['action']}", object_type="matter", object_id=matter.id,
+                     detail={"from": event.from_status, "to": event.to_status})
+        db_session.commit()
+        db_session.refresh(matter)
+        return matter_view(matter)
 
 
 @blp.route("/matters/<uuid:matter_id>/timeline")

@@ -1,9 +1,10 @@
 import marshmallow as ma
 
-from api.auth.schemas import GridCellRefSchema
+from api.auth.schemas import GridCellRefSchema, UnitRefSchema
 from api.extensions import InputSchema, OutputSchema, Text
 from api.geo.fields import PointInSchema, PointOutSchema
-from models import MatterSource, MatterStatus
+from api.matters.workflow import TRANSITIONS
+from models import MatterLevel, MatterSource, MatterStatus, Rating
 
 HOURS = ma.validate.Range(1, 24 * 365)
 
@@ -95,10 +96,27 @@ class MatterSchema(OutputSchema):
     anonymous = ma.fields.Boolean(required=True)
     reporter = ma.fields.Nested(ReporterSchema, allow_none=True,
                                 metadata={"description": "Null for anonymous matters, except for staff and the reporter"})
+    level = ma.fields.Enum(MatterLevel, by_value=True, required=True,
+                           metadata={"description": "Who owns it now: grid, community, street, district"})
+    unit = ma.fields.Nested(UnitRefSchema, allow_none=True, metadata={"description": "Dispatched to this unit"})
+    assignee = ma.fields.Nested(ReporterSchema, allow_none=True, metadata={"description": "Dispatched to this person"})
+    rating = ma.fields.Enum(Rating, by_value=True, allow_none=True)
+    reopen_count = ma.fields.Integer(required=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
     deadline = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "When the current stage is due"})
     deadline_colour = ma.fields.String(allow_none=True, metadata={"description": "green / yellow / red (红黄牌)"})
     created_at = ma.fields.AwareDateTime(required=True)
     updated_at = ma.fields.AwareDateTime(required=True)
+
+
+class TransitionSchema(InputSchema):
+    action = ma.fields.String(required=True, validate=ma.validate.OneOf(sorted(TRANSITIONS)))
+    note = Text(allow_none=True, validate=ma.validate.Length(max=1000),
+                metadata={"description": "Reason or feedback; required by reject, return, handle, rework, escalate, "
+                          "resolve_on_spot and reopen (the reporter sees a rejection's reason)"})
+    unit_id = ma.fields.UUID(allow_none=True, metadata={"description": "dispatch: to a handling unit"})
+    assignee_id = ma.fields.UUID(allow_none=True, metadata={"description": "dispatch: to a grid member or responder"})
+    rating = ma.fields.Enum(Rating, by_value=True, allow_none=True, metadata={"description": "rate"})
 
 
 class TimelineEntrySchema(OutputSchema):
@@ -109,3 +127,4 @@ class TimelineEntrySchema(OutputSchema):
     to_status = ma.fields.String(required=True)
     actor_role = ma.fields.String(allow_none=True)
     note = ma.fields.String(allow_none=True)
+    data = ma.fields.Dict(allow_none=True)

@@ -1,7 +1,7 @@
 """Resident matters (事件): categories, submission, reading within scope. Plain functions.
 
-The case flow after submission (accept, dispatch, handle, verify, close…) is the next step of
-issue 4; a matter is created here in ``submitted`` with its first deadline and timeline entry.
+A matter starts here in ``submitted`` with its first deadline and timeline entry; the case flow
+after that is the transition table in :mod:`api.matters.workflow`.
 """
 
 from __future__ import annotations
@@ -43,12 +43,13 @@ AREA_ROLES = {Role.grid_member, Role.community_staff, Role.street_admin, Role.di
 
 @scope_rule(Matter)
 def _matter_rule(scope: Scope) -> ColumnElement[bool]:
-    own = Matter.reporter_id == scope.actor_id
+    # everyone: what they reported and what is dispatched to them (a person, or their unit)
+    clauses = [Matter.reporter_id == scope.actor_id, Matter.assignee_id == scope.actor_id]
+    if scope.unit_id is not None:
+        clauses.append(Matter.unit_id == scope.unit_id)
     if scope.role not in AREA_ROLES:
-        # residents their own; handling units and responders what is dispatched to them (the
-        # dispatch step of the case flow adds that) — never a whole area
-        return own
-    clauses = [own, Matter.grid_cell_id.in_(cells_under(scope.place_paths))]
+        return or_(*clauses)  # residents, handling units, responders: never a whole area
+    clauses.append(Matter.grid_cell_id.in_(cells_under(scope.place_paths)))
     if scope.role == Role.district_admin:
         # matters that landed outside every cell wait for the district to place them by hand
         clauses.append(Matter.grid_cell_id.is_(None))

@@ -97,24 +97,36 @@ def upgrade() -> None:
     sa.Column('reporter_id', sa.Uuid(), nullable=True),
     sa.Column('anonymous', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.Column('status', sa.Enum('submitted', 'accepted', 'rejected', 'registered', 'dispatched', 'handled', 'verified', 'closed', name='matter_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('level', sa.Enum('grid', 'community', 'street', 'district', name='matter_level', native_enum=False, create_constraint=True, length=32), server_default='grid', nullable=False),
+    sa.Column('unit_id', sa.Uuid(), nullable=True),
+    sa.Column('assignee_id', sa.Uuid(), nullable=True),
+    sa.Column('rating', sa.Enum('satisfied', 'basically_satisfied', 'dissatisfied', name='rating', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('reopen_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('stage_started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('stage_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("rating IS NULL OR status = 'closed' OR reopen_count > 0", name=op.f('ck_matters_rated_when_closed')),
+    sa.CheckConstraint("status <> 'dispatched' OR unit_id IS NOT NULL OR assignee_id IS NOT NULL", name=op.f('ck_matters_dispatched_to_someone')),
     sa.CheckConstraint('(grid_cell_id IS NULL) = needs_placement', name=op.f('ck_matters_placed_or_flagged')),
     sa.CheckConstraint('length(description) BETWEEN 1 AND 2000', name=op.f('ck_matters_description_length')),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_matters_assignee_id_users'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['category_id'], ['matter_categories.id'], name=op.f('fk_matters_category_id_matter_categories'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['grid_cell_id'], ['places.id'], name=op.f('fk_matters_grid_cell_id_places'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_matters_reporter_id_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['unit_id'], ['handling_units.id'], name=op.f('fk_matters_unit_id_handling_units'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_matters')),
     sa.UniqueConstraint('number', name=op.f('uq_matters_number'))
     )
     op.create_geospatial_index('idx_matters_location', 'matters', ['location'], unique=False, postgresql_using='gist', postgresql_ops={})
+    op.create_index(op.f('ix_matters_assignee_id'), 'matters', ['assignee_id'], unique=False)
     op.create_index(op.f('ix_matters_category_id'), 'matters', ['category_id'], unique=False)
     op.create_index(op.f('ix_matters_grid_cell_id'), 'matters', ['grid_cell_id'], unique=False)
     op.create_index(op.f('ix_matters_reporter_id'), 'matters', ['reporter_id'], unique=False)
     op.create_index(op.f('ix_matters_stage_due_at'), 'matters', ['stage_due_at'], unique=False)
     op.create_index('ix_matters_status_created', 'matters', ['status', 'created_at'], unique=False)
+    op.create_index(op.f('ix_matters_unit_id'), 'matters', ['unit_id'], unique=False)
     op.create_table('matter_events',
     sa.Column('id', sa.BigInteger(), sa.Identity(always=True), nullable=False),
     sa.Column('matter_id', sa.Uuid(), nullable=False),
@@ -144,11 +156,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_matter_events_matter_id_id', table_name='matter_events')
     op.drop_table('matter_events')
+    op.drop_index(op.f('ix_matters_unit_id'), table_name='matters')
     op.drop_index('ix_matters_status_created', table_name='matters')
     op.drop_index(op.f('ix_matters_stage_due_at'), table_name='matters')
     op.drop_index(op.f('ix_matters_reporter_id'), table_name='matters')
     op.drop_index(op.f('ix_matters_grid_cell_id'), table_name='matters')
     op.drop_index(op.f('ix_matters_category_id'), table_name='matters')
+    op.drop_index(op.f('ix_matters_assignee_id'), table_name='matters')
     op.drop_geospatial_index('idx_matters_location', table_name='matters', postgresql_using='gist', column_name='location')
     op.drop_geospatial_table('matters')
     op.drop_index(op.f('ix_matter_categories_parent_id'), table_name='matter_categories')

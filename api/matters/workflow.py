@@ -1,0 +1,177 @@
+"""The case flow of a matter as one explicit table of transitions (GB/T 30428 with 受理 and returns).
+
+    submitted ─accept→ accepted ─register→ registered ─dispatch→ dispatched ─handle→ handled
+        │                                      ↑   ↑────return────┘  ↑             │
+        └reject→ rejected                      │                      └──rework────┤
+                                               └────────reopen─────────┐           verify
+    submitted/accepted ─resolve_on_spot→ closed (a grid member's fast path)  closed ←close─ verified
+    escalate (level up, any open state) · rate (the reporter, once closed)
+
+Each transition locks the matter's row, checks role (403) then state (409), appends a timeline
+entry, and moves the stage deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from api.errors import Conflict, Forbidden, ValidationFailed
+from api.policy import Scope, get_or_404
+from models import HandlingUnit, Matter, MatterEvent, MatterLevel, MatterStatus, Rating, Role, User
+
+S = MatterStatus
+MANAGERS = frozenset({Role.community_staff, Role.street_admin, Role.district_admin})
+FIELD_WORKERS = frozenset({Role.grid_member, Role.responder, Role.unit_staff})
+OPEN = frozenset({S.submitted, S.accepted, S.registered, S.dispatched, S.handled, S.verified})
+KEEP = "keep"  # the stage deadline does not move
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset
+    target: MatterStatus | None  # None: the status stays (escalate, rate)
+    roles: frozenset  # empty: the reporter, whatever their role
+    stage: str | None  # the deadline that starts: accept / handle / verify, KEEP, or None (no deadline)
+    note_required: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "accept": Transition(frozenset({S.submitted}), S.accepted, MANAGERS, "handle"),
+    "reject": Transition(frozenset({S.submitted}), S.rejected, MANAGERS, None, note_required=True),
+    "register": Transition(frozenset({S.accepted}), S.registered, MANAGERS, KEEP),
+    "dispatch": Transition(frozenset({S.registered}), S.dispatched, MANAGERS, KEEP),
+    "return": Transition(frozenset({S.dispatched}), S.registered, FIELD_WORKERS, KEEP, note_required=True),
+    "handle": Transition(frozenset({S.dispatched}), S.handled, FIELD_WORKERS, "verify", note_required=True),
+    "verify": Transition(frozenset({S.handled}), S.verified, MANAGERS | {Role.grid_member}, KEEP),
+    "rework": Transition(frozenset({S.handled}), S.dispatched, MANAGERS | {Role.grid_member}, "handle",
+                         note_required=True),
+    "close": Transition(frozenset({S.verified}), S.closed, MANAGERS, None),
+    "resolve_on_spot": Transition(frozenset({S.submitted, S.accepted}), S.closed, frozenset({Role.grid_member}),
+                                  None, note_required=True),
+    "escalate": Transition(OPEN, None, MANAGERS | {Role.grid_member}, KEEP, note_required=True),
+    "rate": Transition(frozenset({S.closed}), None, frozenset(), None),
+    "reopen": Transition(frozenset({S.closed}), S.registered, frozenset(), "handle", note_required=True),
+}
+LEVELS = [MatterLevel.grid, MatterLevel.community, MatterLevel.street, MatterLevel.district]
+ROLE_LEVEL = {Role.grid_member: MatterLevel.grid, Role.community_staff: MatterLevel.community,
+              Role.street_admin: MatterLevel.street, Role.district_admin: MatterLevel.district}
+MAX_REOPENS = 2
+
+
+class Msg:
+    note = ("此操作须填写说明。", "This action needs a note.")
+    target = ("须指定处置部门或处置人（二选一）。", "Give a handling unit or an assignee, one of the two.")
+    unit_elsewhere = ("该处置部门不在您的辖区链上。", "This handling unit is not above or within your area.")
+    assignee_role = ("处置人须为网格员或应急队员。", "The assignee must be a grid member or a responder.")
+    not_yours = ("该事件未派给您。", "This matter is not dispatched to you.")
+    not_reporter = ("只有上报人可以评价或重新打开。", "Only the reporter may rate or reopen.")
+    not_your_cell = ("只有本网格的网格员可以就地处置。", "Only the cell's grid member may resolve on the spot.")
+    rating_required = ("请选择评价。", "Choose a rating.")
+    already_rated = ("已评价。", "Already rated.")
+    reopen_needs_dissatisfied = ("只有评价为不满意后才能重新打开。", "Reopen after rating it dissatisfied.")
+    reopen_limit = ("重新打开次数已用完。", "This matter cannot be reopened again.")
+    top_level = ("已在区级，无法再上报。", "Already at the district level.")
+    level_above = ("该事件已在您的层级之上。", "This matter is already above your level.")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _require_target(db: Session, scope: Scope, actor: User, data: dict) -> tuple[HandlingUnit | None, User | None]:
+    unit_id, assignee_id = data.get("unit_id"), data.get("assignee_id")
+    if (unit_id is None) == (assignee_id is None):
+        raise ValidationFailed({"unit_id": [Msg.target]})
+    if unit_id is not None:
+        unit = db.get(HandlingUnit, unit_id)
+        place_path = actor.place.path
+        if unit is None or not (place_path.startswith(unit.place.path) or unit.place.path.startswith(place_path)):
+            raise ValidationFailed({"unit_id": [Msg.unit_elsewhere]})
+        return unit, None
+    assignee = get_or_404(db, User, assignee_id, scope, field="assignee_id")
+    if assignee.role not in (Role.grid_member, Role.responder) or not assignee.is_active:
+        raise ValidationFailed({"assignee_id": [Msg.assignee_role]})
+    return None, assignee
+
+
+def _is_dispatch_target(matter: Matter, actor: User) -> bool:
+    return matter.assignee_id == actor.id or (actor.unit_id is not None and matter.unit_id == actor.unit_id)
+
+
+def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, data: dict) -> MatterEvent:
+    """Take ``action`` on a matter already locked (``FOR UPDATE``) and in the caller's scope."""
+    transition = TRANSITIONS[action]
+    if transition.roles and actor.role not in transition.roles:
+        raise Forbidden()
+    if not transition.roles and actor.id != matter.reporter_id:
+        raise Forbidden(errors={"action": [Msg.not_reporter]})
+    if matter.status not in transition.sources:
+        raise Conflict("invalid_transition", errors={"action": [(
+            f"当前状态（{matter.status.value}）不能执行 {action}。",
+            f"'{action}' does not fit the current status ({matter.status.value}).")]})
+    note = (data.get("note") or "").strip() or None
+    if transition.note_required and not note:
+        raise ValidationFailed({"note": [Msg.note]})
+    event_data: dict = {}
+
+    if action in ("return", "handle") and actor.role in FIELD_WORKERS and not _is_dispatch_target(matter, actor):
+        raise Forbidden(errors={"action": [Msg.not_yours]})
+    if action == "dispatch":
+        unit, assignee = _require_target(db, scope, actor, data)
+        matter.unit_id = unit.id if unit else None
+        matter.assignee_id = assignee.id if assignee else None
+        event_data = {"unit_id": str(unit.id)} if unit else {"assignee_id": str(assignee.id)}
+    elif action == "return":
+        event_data = {"unit_id": str(matter.unit_id) if matter.unit_id else None,
+                      "assignee_id": str(matter.assignee_id) if matter.assignee_id else None}
+        matter.unit_id = matter.assignee_id = None
+    elif action == "resolve_on_spot":
+        if matter.grid_cell_id not in {cell.id for cell in actor.grid_cells}:
+            raise Forbidden(errors={"action": [Msg.not_your_cell]})
+    elif action == "escalate":
+        current = LEVELS.index(matter.level)
+        if current == len(LEVELS) - 1:
+            raise Conflict("invalid_transition", errors={"action": [Msg.top_level]})
+        if LEVELS.index(ROLE_LEVEL[actor.role]) < current:
+            raise Forbidden(errors={"action": [Msg.level_above]})
+        matter.level = LEVELS[current + 1]
+        event_data = {"level": matter.level.value}
+    elif action == "rate":
+        if data.get("rating") is None:
+            raise ValidationFailed({"rating": [Msg.rating_required]})
+        if matter.rating is not None:
+            raise Conflict("invalid_transition", errors={"rating": [Msg.already_rated]})
+        matter.rating = Rating(data["rating"])
+        event_data = {"rating": matter.rating.value}
+    elif action == "reopen":
+        if matter.rating != Rating.dissatisfied:
+            raise Conflict("invalid_transition", errors={"action": [Msg.reopen_needs_dissatisfied]})
+        if matter.reopen_count >= MAX_REOPENS:
+            raise Conflict("invalid_transition", errors={"action": [Msg.reopen_limit]})
+        matter.reopen_count += 1
+        matter.rating = None
+        matter.closed_at = None
+        matter.unit_id = matter.assignee_id = None
+
+    now = _now()
+    before = matter.status
+    if transition.target is not None:
+        matter.status = transition.target
+    if matter.status == S.closed and before != S.closed:
+        matter.closed_at = now
+    if transition.stage is None and transition.target is not None:
+        matter.stage_due_at = None
+    elif transition.stage not in (None, KEEP):
+        matter.stage_started_at = now
+        matter.stage_due_at = now + timedelta(hours=matter.category.limit(transition.stage))
+    event = MatterEvent(matter_id=matter.id, at=now, actor_id=actor.id, actor_role=actor.role.value, action=action,
+                        from_status=before.value, to_status=matter.status.value, note=note, data=event_data or None)
+    db.add(event)
+    db.flush()
+    return event
+
+
+
