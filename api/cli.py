@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
+import time
 import uuid
 from pathlib import Path
 
@@ -38,6 +40,33 @@ def register(app: Flask) -> None:
     demo_cli = AppGroup("demo", help="The demo district (never in production).")
     users_cli = AppGroup("users", help="Accounts that the API cannot create.")
     grid_cli = AppGroup("grid", help="Import and export places and grid cells as GeoJSON.")
+    worker_cli = AppGroup("worker", help="The background worker: outbox delivery and deadline reminders.")
+
+    @worker_cli.command("run")
+    @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+    @click.option("--once", is_flag=True, help="One round, then exit.")
+    def worker_run(interval, once):
+        """Deliver the outbox and sweep matter deadlines, round after round (make run starts it)."""
+        from api.matters.deadlines import sweep
+        from api.notifications.service import deliver_pending
+
+        log = logging.getLogger("gridgov.worker")
+        while True:
+            try:
+                reminders = sweep(db_session)
+                db_session.commit()
+                delivered = deliver_pending(db_session)
+                db_session.commit()
+                if delivered or any(reminders.values()):
+                    log.info("worker: %s reminders, %s messages delivered", reminders, delivered)
+            except Exception:  # keep going: the next round retries whatever failed
+                db_session.rollback()
+                log.exception("worker round failed")
+            finally:
+                db_session.remove()
+            if once:
+                return
+            time.sleep(interval)
 
     @grid_cli.command("import")
     @click.argument("path", type=click.File("r", encoding="utf-8"))
@@ -149,3 +178,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(grid_cli)
+    app.cli.add_command(worker_cli)

@@ -23,6 +23,7 @@ from models.matters import (  # noqa: F401
     MatterStatus,
     Rating,
 )
+from models.notifications import DeadlineReminder, Notification, OutboxMessage  # noqa: F401
 from models.places import (  # noqa: F401
     CHILD_KIND,
     CODE_LENGTH,

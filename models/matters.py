@@ -128,6 +128,8 @@ class Matter(Base):
     rating: Mapped[Rating | None] = mapped_column(str_enum(Rating, "rating"))
     reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0", default=0)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    supervised: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
+    urge_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0", default=0)
     stage_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     stage_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     created_at: Mapped[datetime] = created_at()

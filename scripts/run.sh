@@ -40,4 +40,8 @@ cat <<MSG
 MSG
 fi
 echo
-exec .venv/bin/gunicorn --config config/gunicorn.py wsgi:app
+# The worker (outbox delivery, deadline reminders) runs beside the web server and stops with it.
+.venv/bin/flask --app wsgi worker run &
+WORKER=$!
+trap 'kill "$WORKER" 2>/dev/null || true' EXIT INT TERM
+.venv/bin/gunicorn --config config/gunicorn.py wsgi:app

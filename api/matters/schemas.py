@@ -70,6 +70,10 @@ class MatterQueryArgsSchema(InputSchema):
     grid_cell_id = ma.fields.UUID()
     mine = ma.fields.Boolean(load_default=False, metadata={"description": "Only the matters I reported"})
     needs_placement = ma.fields.Boolean(metadata={"description": "Matters outside every cell"})
+    level = ma.fields.Enum(MatterLevel, by_value=True, metadata={"description": "Who owns it now (for each level's desk)"})
+    supervised = ma.fields.Boolean(metadata={"description": "督办 by a leader"})
+    deadline_colour = ma.fields.String(validate=ma.validate.OneOf(["green", "yellow", "red"]),
+                                       metadata={"description": "red: overdue; yellow: in the last quarter of its stage"})
 
 
 class CategoryRefSchema(OutputSchema):
@@ -103,6 +107,8 @@ class MatterSchema(OutputSchema):
     rating = ma.fields.Enum(Rating, by_value=True, allow_none=True)
     reopen_count = ma.fields.Integer(required=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
+    supervised = ma.fields.Boolean(required=True, metadata={"description": "督办"})
+    urge_count = ma.fields.Integer(required=True, metadata={"description": "催办 so far"})
     deadline = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "When the current stage is due"})
     deadline_colour = ma.fields.String(allow_none=True, metadata={"description": "green / yellow / red (红黄牌)"})
     created_at = ma.fields.AwareDateTime(required=True)

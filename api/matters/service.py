@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.errors import NotFound, ValidationFailed
@@ -144,8 +144,18 @@ def submit(db: Session, reporter: User, data: dict) -> Matter:
 
 
 def list_matters(scope: Scope, *, status=None, category=None, grid_cell_id=None, mine=False,
-                 needs_placement=None) -> Select:
+                 needs_placement=None, level=None, supervised=None, deadline_colour=None) -> Select:
     stmt = select(Matter)
+    if level is not None:
+        stmt = stmt.where(Matter.level == level)
+    if supervised is not None:
+        stmt = stmt.where(Matter.supervised.is_(supervised))
+    if deadline_colour is not None:
+        now = datetime.now(UTC)
+        yellow_from = Matter.stage_due_at - (Matter.stage_due_at - Matter.stage_started_at) / 4
+        stmt = stmt.where({"red": Matter.stage_due_at <= now,
+                           "yellow": and_(Matter.stage_due_at > now, yellow_from <= now),
+                           "green": yellow_from > now}[deadline_colour])
     if status is not None:
         stmt = stmt.where(Matter.status == status)
     if category:

@@ -16,9 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, Forbidden, ValidationFailed
+from api.notifications import service as notifications
 from api.policy import Scope, get_or_404
 from models import HandlingUnit, Matter, MatterEvent, MatterLevel, MatterStatus, Rating, Role, User
 
@@ -52,6 +54,8 @@ TRANSITIONS: dict[str, Transition] = {
     "resolve_on_spot": Transition(frozenset({S.submitted, S.accepted}), S.closed, frozenset({Role.grid_member}),
                                   None, note_required=True),
     "escalate": Transition(OPEN, None, MANAGERS | {Role.grid_member}, KEEP, note_required=True),
+    "supervise": Transition(OPEN, None, frozenset({Role.street_admin, Role.district_admin}), KEEP),
+    "urge": Transition(OPEN, None, MANAGERS, KEEP, note_required=True),
     "rate": Transition(frozenset({S.closed}), None, frozenset(), None),
     "reopen": Transition(frozenset({S.closed}), S.registered, frozenset(), "handle", note_required=True),
 }
@@ -139,6 +143,10 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
             raise Forbidden(errors={"action": [Msg.level_above]})
         matter.level = LEVELS[current + 1]
         event_data = {"level": matter.level.value}
+    elif action == "supervise":
+        matter.supervised = True
+    elif action == "urge":
+        matter.urge_count += 1
     elif action == "rate":
         if data.get("rating") is None:
             raise ValidationFailed({"rating": [Msg.rating_required]})
@@ -171,7 +179,32 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
                         from_status=before.value, to_status=matter.status.value, note=note, data=event_data or None)
     db.add(event)
     db.flush()
+    _notify(db, matter, action, note)
     return event
+
+
+def handlers_of(db: Session, matter: Matter) -> list:
+    """Who must act on a dispatched matter: its assignee, or every active member of its unit."""
+    if matter.assignee_id is not None:
+        return [matter.assignee_id]
+    if matter.unit_id is not None:
+        return list(db.scalars(select(User.id).where(User.unit_id == matter.unit_id, User.is_active.is_(True))))
+    return []
+
+
+def _notify(db: Session, matter: Matter, action: str, note: str | None) -> None:
+    """The reporter hears about acceptance, dispatch and closure; the handlers about dispatch and urges."""
+    payload = {"matter_id": str(matter.id), "number": matter.number, "category": matter.category.name,
+               "due": matter.stage_due_at.isoformat(timespec="minutes") if matter.stage_due_at else None,
+               "note": note}
+    to_reporter = {"accept": "matter.accepted", "reject": "matter.rejected", "dispatch": "matter.dispatched",
+                   "close": "matter.closed", "resolve_on_spot": "matter.closed"}
+    if action in to_reporter and matter.reporter_id is not None:
+        notifications.enqueue(db, to_reporter[action], [matter.reporter_id], payload)
+    if action in ("dispatch", "rework"):
+        notifications.enqueue(db, "matter.assigned", handlers_of(db, matter), payload)
+    if action == "urge":
+        notifications.enqueue(db, "matter.urged", handlers_of(db, matter), payload)
 
 
 

@@ -1,0 +1,101 @@
+"""Deadlines, supervision, urges, reminders and notifications through the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from geoalchemy2.shape import to_shape
+from sqlalchemy import func, select, update
+
+from api.matters.deadlines import sweep
+from api.notifications.service import deliver_pending
+from models import GridCell, HandlingUnit, Matter, Notification, OutboxMessage
+
+LIJIANGLU_1 = "411104001001001"
+
+
+def _report(client, as_user, db):
+    point = to_shape(db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one().boundary).representative_point()
+    return client.post("/api/v1/matters", headers=as_user("resident"), json={
+        "category": "ROAD-LIGHT", "description": "路灯不亮", "location": {"lng": point.x, "lat": point.y}}).get_json()["id"]
+
+
+def _act(client, headers, matter_id, action, **body):
+    return client.post(f"/api/v1/matters/{matter_id}/transitions", json={"action": action, **body}, headers=headers)
+
+
+def _inbox(client, headers):
+    return client.get("/api/v1/notifications", headers=headers).get_json()
+
+
+def test_reporter_and_handlers_are_notified_through_the_outbox(client, as_user, db):
+    """Acceptance and dispatch write outbox rows in the same transaction; the worker turns them into notifications once."""
+    matter = _report(client, as_user, db)
+    staff = as_user("community_staff")
+    unit = db.scalars(select(HandlingUnit)).first()
+    for action, body in (("accept", {}), ("register", {}), ("dispatch", {"unit_id": str(unit.id)})):
+        _act(client, staff, matter, action, **body)
+    assert db.scalar(select(func.count(OutboxMessage.id))) == 3  # accepted, dispatched → reporter; assigned → unit
+    assert _inbox(client, as_user("resident")) == []  # nothing until the worker runs
+    assert deliver_pending(db) == 3
+    db.execute(update(OutboxMessage).values(delivered_at=None))  # a crash before marking: delivered again
+    deliver_pending(db)
+    db.commit()
+    titles = [n["title"] for n in _inbox(client, as_user("resident"))]
+    assert sorted(titles) == ["事件已受理", "事件已派遣"]
+    unit_inbox = _inbox(client, {**as_user("unit_staff"), "Accept-Language": "en"})
+    assert [n["title"] for n in unit_inbox] == ["New matter for you"] and "ROAD" not in unit_inbox[0]["body"]
+    marked = client.post("/api/v1/notifications/read", json={}, headers=as_user("resident")).get_json()
+    assert marked == {"marked": 2}
+    assert client.get("/api/v1/notifications?unread=true", headers=as_user("resident")).get_json() == []
+
+
+def test_leaders_supervise_and_urge(client, as_user, db):
+    """A street admin marks 督办; community staff urge, and the assignee hears about it."""
+    matter = _report(client, as_user, db)
+    staff = as_user("community_staff")
+    unit = db.scalars(select(HandlingUnit)).first()
+    for action, body in (("accept", {}), ("register", {}), ("dispatch", {"unit_id": str(unit.id)})):
+        _act(client, staff, matter, action, **body)
+    assert _act(client, staff, matter, "supervise").status_code == 403
+    supervised = _act(client, as_user("street_admin"), matter, "supervise").get_json()
+    assert supervised["supervised"] is True
+    urged = _act(client, staff, matter, "urge", note="请今天处理").get_json()
+    assert urged["urge_count"] == 1
+    deliver_pending(db)
+    db.commit()
+    assert any(n["topic"] == "matter.urged" for n in _inbox(client, as_user("unit_staff")))
+    listed = client.get("/api/v1/matters?supervised=true", headers=as_user("street_admin")).get_json()
+    assert [m["id"] for m in listed] == [matter]
+
+
+def test_deadline_colours_and_the_sweep(client, as_user, db):
+    """A matter in its last quarter is yellow, past due red; the sweep reminds once per deadline."""
+    matter_id = _report(client, as_user, db)
+    now = datetime.now(UTC)
+    db.execute(update(Matter).values(stage_started_at=now - timedelta(hours=1), stage_due_at=now + timedelta(minutes=10)))
+    db.commit()
+    body = client.get(f"/api/v1/matters/{matter_id}", headers=as_user("community_staff")).get_json()
+    assert body["deadline_colour"] == "yellow"
+    assert [m["id"] for m in client.get("/api/v1/matters?deadline_colour=yellow",
+                                        headers=as_user("community_staff")).get_json()] == [matter_id]
+    assert sweep(db) == {"red": 0, "yellow": 1}
+    assert sweep(db) == {"red": 0, "yellow": 0}
+    db.execute(update(Matter).values(stage_due_at=now - timedelta(minutes=1)))
+    assert sweep(db) == {"red": 1, "yellow": 0}
+    deliver_pending(db)
+    db.commit()
+    topics = {n["topic"] for n in _inbox(client, as_user("grid_member"))}
+    assert {"matter.due_soon", "matter.overdue"} <= topics
+    overdue = client.get("/api/v1/matters?deadline_colour=red&level=grid", headers=as_user("community_staff")).get_json()
+    assert [m["id"] for m in overdue] == [matter_id]
+
+
+def test_worker_command_runs_a_round(app, client, as_user, db):
+    """`flask worker run --once` delivers what is pending."""
+    _report(client, as_user, db)
+    matter = db.scalars(select(Matter)).first()
+    _act(client, as_user("community_staff"), matter.id, "accept")
+    result = app.test_cli_runner().invoke(args=["worker", "run", "--once"])
+    assert result.exit_code == 0, result.output
+    assert db.scalar(select(func.count(Notification.id))) == 1
