@@ -128,6 +128,7 @@ class Matter(Base):
     rating: Mapped[Rating | None] = mapped_column(str_enum(Rating, "rating"))
     reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0", default=0)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("matters.id", ondelete="RESTRICT"), index=True)
     supervised: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
     urge_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0", default=0)
     stage_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -148,6 +149,7 @@ class Matter(Base):
         CheckConstraint("status <> 'dispatched' OR unit_id IS NOT NULL OR assignee_id IS NOT NULL",
                         name="dispatched_to_someone"),
         CheckConstraint("rating IS NULL OR status = 'closed' OR reopen_count > 0", name="rated_when_closed"),
+        CheckConstraint("merged_into_id IS NULL OR (status = 'closed' AND merged_into_id <> id)", name="merged_is_closed"),
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask import Response
 from flask.views import MethodView
 
 from api import audit
 from api.context import actor, authenticated, scope
 from api.extensions import Blueprint, ErrorSchema, QueryPage
+from api.geo.coords import to_wgs84
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
 from api.matters import service, workflow
@@ -18,11 +20,15 @@ from api.matters.schemas import (
     MatterCreateSchema,
     MatterQueryArgsSchema,
     MatterSchema,
+    NearbyArgsSchema,
+    NearbySchema,
     TimelineEntrySchema,
     TransitionSchema,
 )
 from models import Role
 from models.db import db_session
+
+EXPORT_LIMIT = 10000
 
 blp = Blueprint("matters", __name__, url_prefix="/api/v1", description="Resident matters (事件)")
 
@@ -40,6 +46,7 @@ def matter_view(matter) -> dict:
                                                    "reopen_count", "closed_at", "supervised", "urge_count",
                                                    "created_at", "updated_at")},
         "location": point_out(matter.location),
+        "merged_into": matter.merged_into_id,
         "reporter": matter.reporter if show_reporter else None,
         "deadline": matter.stage_due_at,
         "deadline_colour": service.deadline_colour(matter),
@@ -122,6 +129,37 @@ class Matters(MethodView):
         audit.record("matter.create", object_type="matter", object_id=matter.id)
         commit()
         return matter_view(matter)
+
+
+@blp.route("/matters/nearby")
+class Nearby(MethodView):
+    @authenticated("matters.report")
+    @blp.arguments(NearbyArgsSchema, location="query")
+    @blp.response(200, NearbySchema(many=True))
+    def get(self, args):
+        """Likely duplicates before reporting: open matters of the same category within `radius_m`
+        (default 250 m), nearest first. Residents see no descriptions of other people's reports."""
+        lng, lat = to_wgs84(args["lng"], args["lat"], args["coord_system"])
+        rows = service.nearby(db_session, args["category"], lng, lat, args["radius_m"])
+        staff = actor().role in STAFF_SEE_REPORTERS
+        return [{"id": m.id, "number": m.number, "category": m.category, "status": m.status, "distance_m": round(d, 1),
+                 "created_at": m.created_at,
+                 "description": m.description if staff or m.reporter_id == actor().id else None} for m, d in rows]
+
+
+@blp.route("/matters/export.csv")
+class Export(MethodView):
+    @authenticated("matters.export")
+    @blp.arguments(MatterQueryArgsSchema, location="query")
+    @blp.doc(responses={"200": {"description": "CSV (UTF-8 with BOM, opens in Excel): the filtered list, 台账",
+                                "content": {"text/csv": {"schema": {"type": "string"}}}}})
+    def get(self, args):
+        """The filtered list as a ledger (台账) for Excel, at most 10,000 rows; the export is audited."""
+        matters = db_session.scalars(service.list_matters(scope(), **args).limit(EXPORT_LIMIT)).unique().all()
+        audit.record("matter.export", object_type="matter", detail={"rows": len(matters), "filters": sorted(args)})
+        db_session.commit()
+        return Response(service.to_csv(matters), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=matters.csv"})
 
 
 @blp.route("/matters/<uuid:matter_id>")

@@ -2,6 +2,7 @@ import marshmallow as ma
 
 from api.auth.schemas import GridCellRefSchema, UnitRefSchema
 from api.extensions import InputSchema, OutputSchema, Text
+from api.geo.coords import CoordSystem
 from api.geo.fields import PointInSchema, PointOutSchema
 from api.matters.workflow import TRANSITIONS
 from models import MatterLevel, MatterSource, MatterStatus, Rating
@@ -74,6 +75,10 @@ class MatterQueryArgsSchema(InputSchema):
     supervised = ma.fields.Boolean(metadata={"description": "督办 by a leader"})
     deadline_colour = ma.fields.String(validate=ma.validate.OneOf(["green", "yellow", "red"]),
                                        metadata={"description": "red: overdue; yellow: in the last quarter of its stage"})
+    community_id = ma.fields.UUID()
+    created_from = ma.fields.AwareDateTime()
+    created_to = ma.fields.AwareDateTime()
+    q = ma.fields.String(validate=ma.validate.Length(min=1, max=50), metadata={"description": "Text in the description or address"})
 
 
 class CategoryRefSchema(OutputSchema):
@@ -107,6 +112,7 @@ class MatterSchema(OutputSchema):
     rating = ma.fields.Enum(Rating, by_value=True, allow_none=True)
     reopen_count = ma.fields.Integer(required=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
+    merged_into = ma.fields.UUID(allow_none=True, metadata={"description": "The original, when merged as a duplicate"})
     supervised = ma.fields.Boolean(required=True, metadata={"description": "督办"})
     urge_count = ma.fields.Integer(required=True, metadata={"description": "催办 so far"})
     deadline = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "When the current stage is due"})
@@ -123,6 +129,25 @@ class TransitionSchema(InputSchema):
     unit_id = ma.fields.UUID(allow_none=True, metadata={"description": "dispatch: to a handling unit"})
     assignee_id = ma.fields.UUID(allow_none=True, metadata={"description": "dispatch: to a grid member or responder"})
     rating = ma.fields.Enum(Rating, by_value=True, allow_none=True, metadata={"description": "rate"})
+    into_id = ma.fields.UUID(allow_none=True, metadata={"description": "merge: the original this duplicates"})
+
+
+class NearbyArgsSchema(InputSchema):
+    category = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20))
+    lng = ma.fields.Float(required=True, allow_nan=False, validate=ma.validate.Range(-180, 180))
+    lat = ma.fields.Float(required=True, allow_nan=False, validate=ma.validate.Range(-90, 90))
+    coord_system = ma.fields.Enum(CoordSystem, by_value=True, load_default=CoordSystem.wgs84)
+    radius_m = ma.fields.Integer(load_default=250, validate=ma.validate.Range(10, 1000))
+
+
+class NearbySchema(OutputSchema):
+    id = ma.fields.UUID(required=True)
+    number = ma.fields.Integer(required=True)
+    category = ma.fields.Nested(CategoryRefSchema, required=True)
+    status = ma.fields.Enum(MatterStatus, by_value=True, required=True)
+    distance_m = ma.fields.Float(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    description = ma.fields.String(allow_none=True, metadata={"description": "Staff only"})
 
 
 class TimelineEntrySchema(OutputSchema):

@@ -6,18 +6,21 @@ after that is the transition table in :mod:`api.matters.workflow`.
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.errors import NotFound, ValidationFailed
 from api.grids.service import locate
 from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
-from models import HandlingUnit, Matter, MatterCategory, MatterEvent, MatterSource, MatterStatus, Role, User
+from models import HandlingUnit, Matter, MatterCategory, MatterEvent, MatterSource, MatterStatus, Place, Role, User
 
 
 class Msg:
@@ -144,8 +147,17 @@ def submit(db: Session, reporter: User, data: dict) -> Matter:
 
 
 def list_matters(scope: Scope, *, status=None, category=None, grid_cell_id=None, mine=False,
-                 needs_placement=None, level=None, supervised=None, deadline_colour=None) -> Select:
+                 needs_placement=None, level=None, supervised=None, deadline_colour=None, community_id=None,
+                 created_from=None, created_to=None, q=None) -> Select:
     stmt = select(Matter)
+    if community_id is not None:
+        stmt = stmt.where(Matter.grid_cell_id.in_(select(Place.id).where(Place.parent_id == community_id)))
+    if created_from is not None:
+        stmt = stmt.where(Matter.created_at >= created_from)
+    if created_to is not None:
+        stmt = stmt.where(Matter.created_at < created_to)
+    if q:
+        stmt = stmt.where(or_(Matter.description.contains(q, autoescape=True), Matter.address.contains(q, autoescape=True)))
     if level is not None:
         stmt = stmt.where(Matter.level == level)
     if supervised is not None:
@@ -172,9 +184,51 @@ def list_matters(scope: Scope, *, status=None, category=None, grid_cell_id=None,
     return scoped(stmt, Matter, scope).order_by(Matter.created_at.desc(), Matter.id)
 
 
+def nearby(db: Session, category_code: str, lng: float, lat: float, radius_m: int) -> list[tuple[Matter, float]]:
+    """Open matters of the same category near a point, nearest first (likely duplicates)."""
+    category = db.scalars(select(MatterCategory).where(MatterCategory.code == category_code)).unique().one_or_none()
+    if category is None:
+        raise ValidationFailed({"category": [Msg.unknown_category]})
+    point = func.ST_SetSRID(func.ST_MakePoint(lng, lat), 4326)
+    distance = func.ST_Distance(cast(Matter.location, Geography), cast(point, Geography))
+    open_statuses = [MatterStatus.submitted, MatterStatus.accepted, MatterStatus.registered, MatterStatus.dispatched,
+                     MatterStatus.handled, MatterStatus.verified]
+    rows = db.execute(select(Matter, distance.label("d")).where(
+        Matter.category_id == category.id, Matter.status.in_(open_statuses),
+        func.ST_DWithin(cast(Matter.location, Geography), cast(point, Geography), radius_m),
+    ).order_by(distance).limit(20)).unique().all()
+    return [(matter, float(d)) for matter, d in rows]
+
+
 def get_matter(db: Session, matter_id, scope: Scope, *, for_update: bool = False) -> Matter:
     return get_or_404(db, Matter, matter_id, scope, for_update=for_update)
 
 
 def timeline(matter: Matter) -> Select:
     return select(MatterEvent).where(MatterEvent.matter_id == matter.id).order_by(MatterEvent.id)
+
+
+CSV_COLUMNS = ("编号", "类别", "状态", "层级", "网格", "地址", "描述", "来源", "上报时间", "当前时限", "红黄牌", "督办", "催办次数",
+               "评价")
+
+
+def to_csv(matters: list[Matter]) -> str:
+    """台账: one row per matter, headers in Chinese, UTF-8 with a BOM so that Excel reads it right."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for m in matters:
+        writer.writerow([m.number, m.category.name, m.status.value, m.level.value,
+                         m.grid_cell.name if m.grid_cell else "", _cell(m.address), _cell(m.description),
+                         m.source.value, m.created_at.isoformat(timespec="minutes"),
+                         m.stage_due_at.isoformat(timespec="minutes") if m.stage_due_at else "",
+                         deadline_colour(m) or "", "是" if m.supervised else "", m.urge_count,
+                         m.rating.value if m.rating else ""])
+    return out.getvalue()
+
+
+def _cell(text: str | None) -> str:
+    """Text as Excel should show it: never a formula (CSV injection)."""
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -5,7 +5,8 @@
         └reject→ rejected                      │                      └──rework────┤
                                                └────────reopen─────────┐           verify
     submitted/accepted ─resolve_on_spot→ closed (a grid member's fast path)  closed ←close─ verified
-    escalate (level up, any open state) · rate (the reporter, once closed)
+    submitted/accepted/registered ─merge→ closed (a duplicate, into its original)
+    escalate · supervise (督办) · urge (催办) (any open state) · rate (the reporter, once closed)
 
 Each transition locks the matter's row, checks role (403) then state (409), appends a timeline
 entry, and moves the stage deadline.
@@ -54,6 +55,7 @@ TRANSITIONS: dict[str, Transition] = {
     "resolve_on_spot": Transition(frozenset({S.submitted, S.accepted}), S.closed, frozenset({Role.grid_member}),
                                   None, note_required=True),
     "escalate": Transition(OPEN, None, MANAGERS | {Role.grid_member}, KEEP, note_required=True),
+    "merge": Transition(frozenset({S.submitted, S.accepted, S.registered}), S.closed, MANAGERS, None),
     "supervise": Transition(OPEN, None, frozenset({Role.street_admin, Role.district_admin}), KEEP),
     "urge": Transition(OPEN, None, MANAGERS, KEEP, note_required=True),
     "rate": Transition(frozenset({S.closed}), None, frozenset(), None),
@@ -78,6 +80,8 @@ class Msg:
     reopen_needs_dissatisfied = ("只有评价为不满意后才能重新打开。", "Reopen after rating it dissatisfied.")
     reopen_limit = ("重新打开次数已用完。", "This matter cannot be reopened again.")
     top_level = ("已在区级，无法再上报。", "Already at the district level.")
+    into_required = ("请指定合并到哪个事件。", "Give the matter to merge into.")
+    into_invalid = ("不能合并到自身或已被合并的事件。", "Cannot merge into itself or into a merged matter.")
     level_above = ("该事件已在您的层级之上。", "This matter is already above your level.")
 
 
@@ -143,6 +147,14 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
             raise Forbidden(errors={"action": [Msg.level_above]})
         matter.level = LEVELS[current + 1]
         event_data = {"level": matter.level.value}
+    elif action == "merge":
+        if data.get("into_id") is None:
+            raise ValidationFailed({"into_id": [Msg.into_required]})
+        original = get_or_404(db, Matter, data["into_id"], scope, field="into_id")
+        if original.id == matter.id or original.merged_into_id is not None:
+            raise ValidationFailed({"into_id": [Msg.into_invalid]})
+        matter.merged_into_id = original.id
+        event_data = {"merged_into": str(original.id), "number": original.number}
     elif action == "supervise":
         matter.supervised = True
     elif action == "urge":
@@ -198,7 +210,7 @@ def _notify(db: Session, matter: Matter, action: str, note: str | None) -> None:
                "due": matter.stage_due_at.isoformat(timespec="minutes") if matter.stage_due_at else None,
                "note": note}
     to_reporter = {"accept": "matter.accepted", "reject": "matter.rejected", "dispatch": "matter.dispatched",
-                   "close": "matter.closed", "resolve_on_spot": "matter.closed"}
+                   "close": "matter.closed", "resolve_on_spot": "matter.closed", "merge": "matter.merged"}
     if action in to_reporter and matter.reporter_id is not None:
         notifications.enqueue(db, to_reporter[action], [matter.reporter_id], payload)
     if action in ("dispatch", "rework"):

@@ -30,6 +30,8 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
                         "Matter no. {number} ({category}) is yours; handle it by {due}."),
     "matter.closed": ("事件已办结", "Matter closed", "第 {number} 号事件已办结，请评价。",
                       "Matter no. {number} is closed; please rate it."),
+    "matter.merged": ("事件已合并", "Matter merged", "第 {number} 号事件与已有事件重复，已合并处理。",
+                      "Matter no. {number} duplicated an earlier one and was merged into it."),
     "matter.urged": ("催办", "Reminder from a leader", "第 {number} 号事件被催办：{note}",
                      "Matter no. {number} was urged: {note}"),
     "matter.due_soon": ("事件即将超期", "Matter due soon", "第 {number} 号事件将于 {due} 到期。",

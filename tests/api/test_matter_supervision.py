@@ -99,3 +99,44 @@ def test_worker_command_runs_a_round(app, client, as_user, db):
     result = app.test_cli_runner().invoke(args=["worker", "run", "--once"])
     assert result.exit_code == 0, result.output
     assert db.scalar(select(func.count(Notification.id))) == 1
+
+
+def test_likely_duplicates_and_merging(client, as_user, db):
+    """Before reporting, the app sees the open matter nearby (without others' words); staff merge the duplicate."""
+    original = _report(client, as_user, db)
+    point = to_shape(db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one().boundary).representative_point()
+    query = f"/api/v1/matters/nearby?category=ROAD-LIGHT&lng={point.x + 0.001}&lat={point.y}"
+    near = client.get(query, headers=as_user("grid_member")).get_json()
+    assert [m["id"] for m in near] == [original] and 80 < near[0]["distance_m"] < 110
+    assert near[0]["description"] == "路灯不亮"  # staff see the words
+    assert client.get(query.replace("ROAD-LIGHT", "SEC-GAS"), headers=as_user("grid_member")).get_json() == []
+    assert client.get(query + "&radius_m=50", headers=as_user("grid_member")).get_json() == []
+    duplicate = _report(client, as_user, db)
+    merged = _act(client, as_user("community_staff"), duplicate, "merge", into_id=original)
+    assert merged.status_code == 200
+    assert merged.get_json()["status"] == "closed" and merged.get_json()["merged_into"] == original
+    assert _act(client, as_user("community_staff"), original, "merge", into_id=duplicate).status_code == 422
+
+
+def test_search_and_ledger_export(client, as_user, db):
+    """Staff filter by text and community, and export the list as a CSV ledger for Excel; residents may not export."""
+    matter = _report(client, as_user, db)
+    community = db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one().parent_id
+    headers = as_user("community_staff")
+    found = client.get(f"/api/v1/matters?q=路灯&community_id={community}", headers=headers).get_json()
+    assert [m["id"] for m in found] == [matter]
+    assert client.get("/api/v1/matters?q=下水道", headers=headers).get_json() == []
+    export = client.get("/api/v1/matters/export.csv?q=路灯", headers=headers)
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    text = export.get_data(as_text=True)
+    assert text.startswith("\ufeff编号,类别") and "路灯不亮" in text and len(text.strip().splitlines()) == 2
+    assert client.get("/api/v1/matters/export.csv", headers=as_user("resident")).status_code == 403
+
+
+def test_ledger_cells_are_never_formulas(client, as_user, db):
+    """A description starting with '=' is written so Excel shows it as text (no CSV injection)."""
+    point = to_shape(db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one().boundary).representative_point()
+    client.post("/api/v1/matters", headers=as_user("resident"), json={
+        "category": "ROAD-LIGHT", "description": "=HYPERLINK(\"http://x\")", "location": {"lng": point.x, "lat": point.y}})
+    text = client.get("/api/v1/matters/export.csv", headers=as_user("community_staff")).get_data(as_text=True)
+    assert "'=HYPERLINK" in text
