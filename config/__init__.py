@@ -62,6 +62,7 @@ class BaseConfig:
         self.LOGIN_LOCK_SECONDS = _int("LOGIN_LOCK_SECONDS", 900)
         self.LOGIN_RATE_PER_MINUTE = _int("LOGIN_RATE_PER_MINUTE", 30)
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.PHOTO_MAX_BYTES = _int("PHOTO_MAX_BYTES", 8 * 1024 * 1024)
         # Idempotency keys are kept this long (at least 24 hours).
         self.IDEMPOTENCY_TTL = max(_int("IDEMPOTENCY_TTL", 48 * 3600), 24 * 3600)
         self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 5)
@@ -87,7 +88,7 @@ class BaseConfig:
     def validate(self) -> None:
         """Refuse settings that cannot work; production refuses to start without its secrets."""
         for name in ("ACCESS_TOKEN_TTL", "REFRESH_SESSION_TTL", "SESSION_IDLE_TIMEOUT", "LOGIN_MAX_FAILURES",
-                     "LOGIN_LOCK_SECONDS", "LOGIN_RATE_PER_MINUTE", "MAX_CONTENT_LENGTH", "IDEMPOTENCY_TTL"):
+                     "LOGIN_LOCK_SECONDS", "LOGIN_RATE_PER_MINUTE", "MAX_CONTENT_LENGTH", "IDEMPOTENCY_TTL", "PHOTO_MAX_BYTES"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
         if not self.DATABASE_URL:

@@ -35,7 +35,7 @@ blp = Blueprint("matters", __name__, url_prefix="/api/v1", description="Resident
 STAFF_SEE_REPORTERS = {Role.grid_member, Role.community_staff, Role.street_admin, Role.district_admin}
 
 
-def matter_view(matter) -> dict:
+def matter_view(matter, *, with_photos: bool = False) -> dict:
     viewer = actor()
     show_reporter = matter.reporter is not None and (
         not matter.anonymous or viewer.id == matter.reporter_id or viewer.role in STAFF_SEE_REPORTERS)
@@ -50,6 +50,7 @@ def matter_view(matter) -> dict:
         "reporter": matter.reporter if show_reporter else None,
         "deadline": matter.stage_due_at,
         "deadline_colour": service.deadline_colour(matter),
+        **({"photos": service.photos_of(db_session, matter)} if with_photos else {}),
     }
 
 
@@ -128,7 +129,7 @@ class Matters(MethodView):
         matter = service.submit(db_session, actor().user, body)
         audit.record("matter.create", object_type="matter", object_id=matter.id)
         commit()
-        return matter_view(matter)
+        return matter_view(matter, with_photos=True)
 
 
 @blp.route("/matters/nearby")
@@ -168,8 +169,8 @@ class MatterById(MethodView):
     @blp.response(200, MatterSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such matter within your scope")
     def get(self, matter_id):
-        """One matter with its current deadline and its colour."""
-        return matter_view(service.get_matter(db_session, matter_id, scope()))
+        """One matter with its current deadline and its colour, and its photos."""
+        return matter_view(service.get_matter(db_session, matter_id, scope()), with_photos=True)
 
 
 @blp.route("/matters/<uuid:matter_id>/transitions")
@@ -190,7 +191,7 @@ class Transitions(MethodView):
                      detail={"from": event.from_status, "to": event.to_status})
         db_session.commit()
         db_session.refresh(matter)
-        return matter_view(matter)
+        return matter_view(matter, with_photos=True)
 
 
 @blp.route("/matters/<uuid:matter_id>/timeline")

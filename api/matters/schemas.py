@@ -60,6 +60,8 @@ class MatterCreateSchema(InputSchema):
     address = Text(allow_none=True, validate=ma.validate.Length(max=200))
     anonymous = ma.fields.Boolean(load_default=False,
                                   metadata={"description": "Hide the reporter's name from everyone but staff"})
+    photo_ids = ma.fields.List(ma.fields.UUID(), load_default=list, validate=ma.validate.Length(max=9),
+                               metadata={"description": "Photos uploaded first with POST /api/v1/photos"})
     source = ma.fields.Enum(MatterSource, by_value=True,
                             metadata={"description": "app (default); staff may enter console and hotline_12345 reports"})
 
@@ -112,6 +114,7 @@ class MatterSchema(OutputSchema):
     rating = ma.fields.Enum(Rating, by_value=True, allow_none=True)
     reopen_count = ma.fields.Integer(required=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
+    photos = ma.fields.List(ma.fields.Dict(), metadata={"description": "Detail only: [{id, purpose}]"})
     merged_into = ma.fields.UUID(allow_none=True, metadata={"description": "The original, when merged as a duplicate"})
     supervised = ma.fields.Boolean(required=True, metadata={"description": "督办"})
     urge_count = ma.fields.Integer(required=True, metadata={"description": "催办 so far"})
@@ -130,6 +133,8 @@ class TransitionSchema(InputSchema):
     assignee_id = ma.fields.UUID(allow_none=True, metadata={"description": "dispatch: to a grid member or responder"})
     rating = ma.fields.Enum(Rating, by_value=True, allow_none=True, metadata={"description": "rate"})
     into_id = ma.fields.UUID(allow_none=True, metadata={"description": "merge: the original this duplicates"})
+    photo_ids = ma.fields.List(ma.fields.UUID(), load_default=list, validate=ma.validate.Length(max=9),
+                               metadata={"description": "handle / resolve_on_spot: photos of the result"})
 
 
 class NearbyArgsSchema(InputSchema):

@@ -19,8 +19,20 @@ from sqlalchemy.orm import Session
 
 from api.errors import NotFound, ValidationFailed
 from api.grids.service import locate
+from api.photos.service import attach
 from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
-from models import HandlingUnit, Matter, MatterCategory, MatterEvent, MatterSource, MatterStatus, Place, Role, User
+from models import (
+    HandlingUnit,
+    Matter,
+    MatterCategory,
+    MatterEvent,
+    MatterSource,
+    MatterStatus,
+    Photo,
+    Place,
+    Role,
+    User,
+)
 
 
 class Msg:
@@ -29,6 +41,7 @@ class Msg:
     source_not_allowed = ("该角色不能以此来源上报。", "Your role may not report from this source.")
     not_primary = ("上级须为大类。", "The parent must be a primary category.")
     code_taken = ("该编码已存在。", "This code already exists.")
+    photo_required = ("该类别须附照片。", "This category needs a photo.")
 
 
 # Sources each role may report from; door-knock findings and Open311 have their own doors.
@@ -138,9 +151,14 @@ def submit(db: Session, reporter: User, data: dict) -> Matter:
         stage_due_at=now + timedelta(hours=category.limit("accept")),
     )
     db.add(matter)
+    if category.photo_required and not data.get("photo_ids"):
+        raise ValidationFailed({"photo_ids": [Msg.photo_required]})
+    db.flush()
+    photos = attach(db, reporter, data.get("photo_ids") or [], matter.id, "report")
     db.add(MatterEvent(matter_id=matter.id, at=now, actor_id=reporter.id, actor_role=reporter.role.value,
                        action="submit", from_status=None, to_status=MatterStatus.submitted.value,
-                       data={"source": source.value, "needs_placement": cell is None}))
+                       data={"source": source.value, "needs_placement": cell is None,
+                             "photos": [str(p.id) for p in photos]}))
     db.flush()
     db.refresh(matter)
     return matter
@@ -202,6 +220,11 @@ def nearby(db: Session, category_code: str, lng: float, lat: float, radius_m: in
 
 def get_matter(db: Session, matter_id, scope: Scope, *, for_update: bool = False) -> Matter:
     return get_or_404(db, Matter, matter_id, scope, for_update=for_update)
+
+
+def photos_of(db: Session, matter: Matter) -> list[dict]:
+    return [{"id": str(pid), "purpose": purpose} for pid, purpose in db.execute(
+        select(Photo.id, Photo.purpose).where(Photo.matter_id == matter.id).order_by(Photo.created_at))]
 
 
 def timeline(matter: Matter) -> Select:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import Conflict, Forbidden, ValidationFailed
 from api.notifications import service as notifications
+from api.photos.service import attach
 from api.policy import Scope, get_or_404
 from models import HandlingUnit, Matter, MatterEvent, MatterLevel, MatterStatus, Rating, Role, User
 
@@ -80,6 +81,7 @@ class Msg:
     reopen_needs_dissatisfied = ("只有评价为不满意后才能重新打开。", "Reopen after rating it dissatisfied.")
     reopen_limit = ("重新打开次数已用完。", "This matter cannot be reopened again.")
     top_level = ("已在区级，无法再上报。", "Already at the district level.")
+    no_photos_here = ("只有处置时可附照片。", "Photos go with handle or resolve_on_spot.")
     into_required = ("请指定合并到哪个事件。", "Give the matter to merge into.")
     into_invalid = ("不能合并到自身或已被合并的事件。", "Cannot merge into itself or into a merged matter.")
     level_above = ("该事件已在您的层级之上。", "This matter is already above your level.")
@@ -127,14 +129,19 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
 
     if action in ("return", "handle") and actor.role in FIELD_WORKERS and not _is_dispatch_target(matter, actor):
         raise Forbidden(errors={"action": [Msg.not_yours]})
+    if data.get("photo_ids"):
+        if action not in ("handle", "resolve_on_spot"):
+            raise ValidationFailed({"photo_ids": [Msg.no_photos_here]})
+        photos = attach(db, actor, data["photo_ids"], matter.id, "handle")
+        event_data["photos"] = [str(p.id) for p in photos]
     if action == "dispatch":
         unit, assignee = _require_target(db, scope, actor, data)
         matter.unit_id = unit.id if unit else None
         matter.assignee_id = assignee.id if assignee else None
-        event_data = {"unit_id": str(unit.id)} if unit else {"assignee_id": str(assignee.id)}
+        event_data.update({"unit_id": str(unit.id)} if unit else {"assignee_id": str(assignee.id)})
     elif action == "return":
-        event_data = {"unit_id": str(matter.unit_id) if matter.unit_id else None,
-                      "assignee_id": str(matter.assignee_id) if matter.assignee_id else None}
+        event_data.update({"unit_id": str(matter.unit_id) if matter.unit_id else None,
+                           "assignee_id": str(matter.assignee_id) if matter.assignee_id else None})
         matter.unit_id = matter.assignee_id = None
     elif action == "resolve_on_spot":
         if matter.grid_cell_id not in {cell.id for cell in actor.grid_cells}:
@@ -146,7 +153,7 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
         if LEVELS.index(ROLE_LEVEL[actor.role]) < current:
             raise Forbidden(errors={"action": [Msg.level_above]})
         matter.level = LEVELS[current + 1]
-        event_data = {"level": matter.level.value}
+        event_data["level"] = matter.level.value
     elif action == "merge":
         if data.get("into_id") is None:
             raise ValidationFailed({"into_id": [Msg.into_required]})
@@ -154,7 +161,7 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
         if original.id == matter.id or original.merged_into_id is not None:
             raise ValidationFailed({"into_id": [Msg.into_invalid]})
         matter.merged_into_id = original.id
-        event_data = {"merged_into": str(original.id), "number": original.number}
+        event_data.update({"merged_into": str(original.id), "number": original.number})
     elif action == "supervise":
         matter.supervised = True
     elif action == "urge":
@@ -165,7 +172,7 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
         if matter.rating is not None:
             raise Conflict("invalid_transition", errors={"rating": [Msg.already_rated]})
         matter.rating = Rating(data["rating"])
-        event_data = {"rating": matter.rating.value}
+        event_data["rating"] = matter.rating.value
     elif action == "reopen":
         if matter.rating != Rating.dissatisfied:
             raise Conflict("invalid_transition", errors={"action": [Msg.reopen_needs_dissatisfied]})
