@@ -75,6 +75,17 @@ def db(app):
         session_factory.configure(bind=get_engine(), join_transaction_mode="conservative_savepoint")
 
 
+@pytest.fixture
+def clean_matters(db):
+    """No matters, outbox rows or notifications (the demo's are removed inside the test's
+    transaction, so they are back for the next test): for tests that count what they create."""
+    db.execute(text("UPDATE matters SET merged_into_id = NULL"))
+    db.execute(text("DELETE FROM matters"))
+    db.execute(text("DELETE FROM outbox"))
+    db.execute(text("DELETE FROM notifications"))
+    db.commit()
+
+
 class ApiClient:
     """The Flask test client with a few helpers for logging in as the demo accounts."""
 

@@ -100,3 +100,14 @@ def test_production_settings_never_load_demo_data(monkeypatch, app):
 def test_demo_unit_is_flagged(db):
     """The demo handling unit is demo data too."""
     assert all(unit.is_demo for unit in db.scalars(select(HandlingUnit)))
+
+
+def test_demo_matters_cover_every_state(db):
+    """The demo has matters in every state of the case flow, a merged duplicate and a reopened one."""
+    from models import Matter, MatterStatus
+
+    statuses = set(db.scalars(select(Matter.status)))
+    assert statuses == set(MatterStatus)
+    assert db.scalar(select(func.count()).where(Matter.merged_into_id.isnot(None))) == 1
+    assert db.scalar(select(func.count()).where(Matter.reopen_count > 0)) == 1
+    assert db.scalar(select(func.count()).where(Matter.supervised.is_(True))) == 1

@@ -8,7 +8,7 @@ import uuid
 from datetime import date
 
 from geoalchemy2.shape import from_shape
-from sqlalchemy import exists, insert, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from api.auth import passwords
@@ -136,7 +136,66 @@ def load(db: Session, hasher, cipher) -> dict:
     }
     counts.update(_load_population(db, spec, cells, district, cipher))
     _load_chain(db, cells, users)
+    counts["matters"] = _load_matters(db, users, unit)
     return counts
+
+
+# (category, description, the steps it goes through after the report) — every state appears
+DEMO_MATTERS = [
+    ("ROAD-LIGHT", "漓江路 3 号楼前路灯不亮（演示）", []),
+    ("ENV-GARBAGE", "小区东门垃圾堆放三天未清运（演示）", []),
+    ("PROP-ELEVATOR", "2 号楼电梯停运（演示）", ["accept"]),
+    ("ROAD-PARKING", "消防通道被车辆占用（演示）", ["reject"]),
+    ("PROP-STAIR-LIGHT", "楼道灯坏了一个星期（演示）", ["accept", "register"]),
+    ("ROAD-PAVEMENT", "人行道地砖破损（演示）", ["accept", "register", "dispatch_unit"]),
+    ("ENV-SEWAGE", "下水道返水（演示）", ["accept", "register", "dispatch_member"]),
+    ("ROAD-MANHOLE", "井盖缺失，有安全隐患（演示）", ["accept", "register", "dispatch_unit", "handle_unit"]),
+    ("ENV-GREENERY", "绿化带被踩踏（演示）", ["accept", "register", "dispatch_unit", "handle_unit", "verify"]),
+    ("ROAD-LIGHT", "路口信号灯旁路灯闪烁（演示）", ["accept", "register", "dispatch_unit", "handle_unit", "verify",
+                                              "close", "rate_satisfied"]),
+    ("PROP-LEAK", "顶楼漏水（演示）", ["resolve_on_spot", "rate_dissatisfied", "reopen"]),
+    ("DISP-NEIGHBOUR", "楼上楼下噪音纠纷（演示）", ["accept", "escalate", "supervise", "urge"]),
+    ("ROAD-LIGHT", "漓江路 3 号楼前路灯不亮，重复上报（演示）", ["merge_first"]),
+]
+
+
+def _load_matters(db: Session, users: dict[str, User], unit: HandlingUnit) -> int:
+    """Matters in every state of the case flow, taken there by the demo accounts themselves."""
+    from api.matters import service as matters
+    from api.matters import workflow
+    from api.policy import Scope
+
+    cell = db.scalars(select(Place).join(GridMemberCell, GridMemberCell.grid_cell_id == Place.id)
+                      .where(GridMemberCell.user_id == users["grid_member"].id)).first()
+    point = db.scalar(select(func.ST_AsText(func.ST_PointOnSurface(Place.boundary))).where(Place.id == cell.id))
+    lng, lat = (float(v) for v in point.removeprefix("POINT(").removesuffix(")").split())
+    first = None
+    for index, (category, description, steps) in enumerate(DEMO_MATTERS):
+        matter = matters.submit(db, users["resident"], {"category": category, "description": description,
+                                                        "location": (lng + index * 1e-5, lat), "address": "漓江路社区"})
+        first = first or matter
+        for step in steps:
+            action, who, data = {
+                "accept": ("accept", "community_staff", {}),
+                "reject": ("reject", "community_staff", {"note": "属于交警职责，已告知市民拨打 122（演示）"}),
+                "register": ("register", "community_staff", {}),
+                "dispatch_unit": ("dispatch", "community_staff", {"unit_id": unit.id}),
+                "dispatch_member": ("dispatch", "community_staff", {"assignee_id": users["grid_member"].id}),
+                "handle_unit": ("handle", "unit_staff", {"note": "已处置完毕（演示）"}),
+                "verify": ("verify", "grid_member", {}),
+                "close": ("close", "community_staff", {}),
+                "rate_satisfied": ("rate", "resident", {"rating": "satisfied"}),
+                "rate_dissatisfied": ("rate", "resident", {"rating": "dissatisfied"}),
+                "resolve_on_spot": ("resolve_on_spot", "grid_member", {"note": "已当场处理（演示）"}),
+                "reopen": ("reopen", "resident", {"note": "还在漏（演示）"}),
+                "escalate": ("escalate", "community_staff", {"note": "需街道协调（演示）"}),
+                "supervise": ("supervise", "street_admin", {}),
+                "urge": ("urge", "community_staff", {"note": "请尽快处理（演示）"}),
+                "merge_first": ("merge", "community_staff", {"into_id": first.id}),
+            }[step]
+            actor = users[who]
+            workflow.apply(db, Scope.for_user(actor), actor, matter, action, data)
+    return len(DEMO_MATTERS)
 
 
 def _load_population(db: Session, spec, cells: list[Place], district: Place, cipher) -> dict:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 
 from models import GridCell, HandlingUnit, User
+
+pytestmark = pytest.mark.usefixtures("clean_matters")
 
 LIJIANGLU_1 = "411104001001001"
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select, update
 
 from api.matters.deadlines import sweep
 from api.notifications.service import deliver_pending
 from models import GridCell, HandlingUnit, Matter, Notification, OutboxMessage
+
+pytestmark = pytest.mark.usefixtures("clean_matters")
 
 LIJIANGLU_1 = "411104001001001"
 

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from api.geo.coords import wgs84_to_gcj02
 from models import GridCell, Matter, MatterEvent
 
+pytestmark = pytest.mark.usefixtures("clean_matters")
+
 LIJIANGLU_1 = "411104001001001"
 
 

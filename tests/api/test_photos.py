@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from geoalchemy2.shape import to_shape
 from PIL import Image
 from sqlalchemy import select, update
 
 from models import GridCell, MatterCategory
+
+pytestmark = pytest.mark.usefixtures("clean_matters")
 
 LIJIANGLU_1 = "411104001001001"
 
