@@ -81,6 +81,9 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.users.resources import blp as users_blp
 
     app.register_blueprint(health_bp)
+    from api.open311.resources import bp as open311_bp
+
+    app.register_blueprint(open311_bp)
     for blp in (auth_blp, places_blp, grids_blp, chain_blp, population_blp, matters_blp,
                 notifications_blp, photos_blp, users_blp, audit_blp):
         api.register_blueprint(blp)

@@ -179,3 +179,25 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(grid_cli)
     app.cli.add_command(worker_cli)
+
+    open311_cli = AppGroup("open311", help="Open311 partner keys.")
+
+    @open311_cli.command("issue-key")
+    @click.argument("name")
+    @click.option("--place-code", required=True, help="The district or street the partner works for.")
+    def issue_key(name, place_code):
+        """Issue an api_key to a partner system (printed once; only its hash is kept)."""
+        import secrets
+
+        from api.open311.resources import hash_key
+        from models import Open311Key
+
+        place = db_session.scalars(select(Place).where(Place.code == place_code)).first()
+        if place is None:
+            raise click.ClickException(f"no place with code {place_code}")
+        key = secrets.token_urlsafe(24)
+        db_session.add(Open311Key(name=name, key_hash=hash_key(key), place_id=place.id))
+        db_session.commit()
+        click.echo(key)
+
+    app.cli.add_command(open311_cli)

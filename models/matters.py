@@ -120,6 +120,9 @@ class Matter(Base):
     source: Mapped[MatterSource] = mapped_column(str_enum(MatterSource, "matter_source"), nullable=False)
     reporter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
+    # A report from a partner system (Open311): its key, and the contact it passed on (staff only).
+    open311_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("open311_keys.id", ondelete="RESTRICT"))
+    external_contact: Mapped[dict | None] = mapped_column(JSONB)
     status: Mapped[MatterStatus] = mapped_column(str_enum(MatterStatus, "matter_status"), nullable=False)
     level: Mapped[MatterLevel] = mapped_column(str_enum(MatterLevel, "matter_level"), nullable=False,
                                                server_default=MatterLevel.grid.value, default=MatterLevel.grid)
@@ -146,6 +149,7 @@ class Matter(Base):
         Index("ix_matters_status_created", "status", "created_at"),
         CheckConstraint("length(description) BETWEEN 1 AND 2000", name="description_length"),
         CheckConstraint("(grid_cell_id IS NULL) = needs_placement", name="placed_or_flagged"),
+        CheckConstraint("reporter_id IS NOT NULL OR open311_key_id IS NOT NULL", name="reported_by_someone"),
         CheckConstraint("status <> 'dispatched' OR unit_id IS NOT NULL OR assignee_id IS NOT NULL",
                         name="dispatched_to_someone"),
         CheckConstraint("rating IS NULL OR status = 'closed' OR reopen_count > 0", name="rated_when_closed"),

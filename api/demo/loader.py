@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from api.auth import passwords
 from api.demo.geography import build_demo_district
 from api.demo.population import build_demo_population
+from api.open311.resources import hash_key
 from api.population import identity
 from models import (
     Building,
@@ -23,6 +24,7 @@ from models import (
     GridResponsibility,
     HandlingUnit,
     Household,
+    Open311Key,
     PartyLink,
     Place,
     PlaceKind,
@@ -51,6 +53,7 @@ DEMO_ACCOUNTS = [
     ("security_admin", "安全管理员（演示）", Role.security_admin, "district", "13800000011"),
 ]
 
+DEMO_OPEN311_KEY = "demo-open311-key"
 DEMO_UNIT_NAME = "召陵区城市管理局（演示）"
 
 
@@ -137,6 +140,8 @@ def load(db: Session, hasher, cipher) -> dict:
     counts.update(_load_population(db, spec, cells, district, cipher))
     _load_chain(db, cells, users)
     counts["matters"] = _load_matters(db, users, unit)
+    db.add(Open311Key(name="演示 12345 热线（演示）", key_hash=hash_key(DEMO_OPEN311_KEY), place_id=district.id, is_demo=True))
+    db.flush()
     return counts
 
 

@@ -130,23 +130,29 @@ def deadline_colour(matter: Matter, now: datetime | None = None) -> str | None:
     return "yellow" if remaining <= window / 4 else "green"
 
 
-def submit(db: Session, reporter: User, data: dict) -> Matter:
+def submit(db: Session, reporter: User | None, data: dict, *, open311_key=None, contact: dict | None = None) -> Matter:
+    """Create a matter from a user's report, or (``reporter=None``) from an Open311 partner's."""
     category = db.scalars(select(MatterCategory).where(MatterCategory.code == data["category"],
                                                        MatterCategory.is_active.is_(True))).unique().one_or_none()
     if category is None:
         raise ValidationFailed({"category": [Msg.unknown_category]})
     if category.parent_id is None:
         raise ValidationFailed({"category": [Msg.primary_category]})
-    source = data.get("source") or MatterSource.app
-    if source not in SOURCES_BY_ROLE.get(reporter.role, set()):
-        raise ValidationFailed({"source": [Msg.source_not_allowed]})
+    if reporter is None:
+        source = MatterSource.open311
+    else:
+        source = data.get("source") or MatterSource.app
+        if source not in SOURCES_BY_ROLE.get(reporter.role, set()):
+            raise ValidationFailed({"source": [Msg.source_not_allowed]})
     lng, lat = data["location"]
     cell = locate(db, lng, lat)
     now = datetime.now(UTC)
     matter = Matter(
         id=uuid.uuid4(), category_id=category.id, description=data["description"], address=data.get("address"),
         location=from_shape(Point(lng, lat), srid=4326), grid_cell_id=cell.id if cell else None,
-        needs_placement=cell is None, source=source, reporter_id=reporter.id, anonymous=data.get("anonymous", False),
+        needs_placement=cell is None, source=source, reporter_id=reporter.id if reporter else None,
+        open311_key_id=open311_key.id if open311_key else None, external_contact=contact or None,
+        anonymous=data.get("anonymous", False),
         status=MatterStatus.submitted, stage_started_at=now,
         stage_due_at=now + timedelta(hours=category.limit("accept")),
     )
@@ -154,8 +160,9 @@ def submit(db: Session, reporter: User, data: dict) -> Matter:
     if category.photo_required and not data.get("photo_ids"):
         raise ValidationFailed({"photo_ids": [Msg.photo_required]})
     db.flush()
-    photos = attach(db, reporter, data.get("photo_ids") or [], matter.id, "report")
-    db.add(MatterEvent(matter_id=matter.id, at=now, actor_id=reporter.id, actor_role=reporter.role.value,
+    photos = attach(db, reporter, data.get("photo_ids") or [], matter.id, "report") if reporter else []
+    db.add(MatterEvent(matter_id=matter.id, at=now, actor_id=reporter.id if reporter else None,
+                       actor_role=reporter.role.value if reporter else "open311",
                        action="submit", from_status=None, to_status=MatterStatus.submitted.value,
                        data={"source": source.value, "needs_placement": cell is None,
                              "photos": [str(p.id) for p in photos]}))
