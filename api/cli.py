@@ -52,18 +52,18 @@ def register(app: Flask) -> None:
 
         log = logging.getLogger("gridgov.worker")
         while True:
-            try:
-                reminders = sweep(db_session)
-                db_session.commit()
-                delivered = deliver_pending(db_session)
-                db_session.commit()
-                if delivered or any(reminders.values()):
-                    log.info("worker: %s reminders, %s messages delivered", reminders, delivered)
-            except Exception:  # keep going: the next round retries whatever failed
-                db_session.rollback()
-                log.exception("worker round failed")
-            finally:
-                db_session.remove()
+            # Each step commits on its own: a failing sweep must not stop deliveries, or the reverse.
+            for name, step in (("sweep", sweep), ("delivery", deliver_pending)):
+                try:
+                    result = step(db_session)
+                    db_session.commit()
+                    if result:
+                        log.info("worker %s: %s", name, result)
+                except Exception:  # keep going: the next round retries whatever failed
+                    db_session.rollback()
+                    log.exception("worker %s failed", name)
+                finally:
+                    db_session.remove()
             if once:
                 return
             time.sleep(interval)

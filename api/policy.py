@@ -132,6 +132,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "chain.write": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
     "posts.write": frozenset({Role.district_admin}),
     "matters.read": frozenset(_STAFF | {Role.resident, Role.unit_staff, Role.responder}),
+    "photos.upload": frozenset(_STAFF | {Role.resident, Role.unit_staff, Role.responder}),
     "matters.export": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
     "matters.report": frozenset(_STAFF | {Role.resident}),
     "categories.write": frozenset({Role.district_admin}),

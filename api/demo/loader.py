@@ -164,6 +164,19 @@ DEMO_MATTERS = [
 ]
 
 
+def _demo_photo(db: Session, user: User):
+    """A plain generated picture standing in for a photo of the result."""
+    import io
+
+    from PIL import Image
+
+    from api.photos.service import store
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 140, 200)).save(buffer, format="JPEG")
+    return store(db, user, buffer.getvalue()).id
+
+
 def _load_matters(db: Session, users: dict[str, User], unit: HandlingUnit) -> int:
     """Matters in every state of the case flow, taken there by the demo accounts themselves."""
     from api.matters import service as matters
@@ -191,7 +204,8 @@ def _load_matters(db: Session, users: dict[str, User], unit: HandlingUnit) -> in
                 "close": ("close", "community_staff", {}),
                 "rate_satisfied": ("rate", "resident", {"rating": "satisfied"}),
                 "rate_dissatisfied": ("rate", "resident", {"rating": "dissatisfied"}),
-                "resolve_on_spot": ("resolve_on_spot", "grid_member", {"note": "已当场处理（演示）"}),
+                "resolve_on_spot": ("resolve_on_spot", "grid_member", {"note": "已当场处理（演示）",
+                                                                       "photo_ids": [_demo_photo(db, users["grid_member"])]}),
                 "reopen": ("reopen", "resident", {"note": "还在漏（演示）"}),
                 "escalate": ("escalate", "community_staff", {"note": "需街道协调（演示）"}),
                 "supervise": ("supervise", "street_admin", {}),

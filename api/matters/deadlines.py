@@ -9,26 +9,11 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from api.matters.workflow import OPEN, handlers_of
+from api.matters.workflow import OPEN, responsible
 from api.notifications import service as notifications
-from models import DeadlineReminder, GridMemberCell, Matter, Place, Role, User
+from models import DeadlineReminder, Matter
 
 BATCH = 500
-
-
-def responsible(db: Session, matter: Matter) -> list:
-    """The handlers of a dispatched matter; before dispatch, the cell's grid member and its
-    community's staff; for a matter outside every cell, the district admins."""
-    handlers = handlers_of(db, matter)
-    if handlers:
-        return handlers
-    if matter.grid_cell_id is None:
-        return list(db.scalars(select(User.id).where(User.role == Role.district_admin, User.is_active.is_(True))))
-    community_id = db.scalar(select(Place.parent_id).where(Place.id == matter.grid_cell_id))
-    members = db.scalars(select(GridMemberCell.user_id).where(GridMemberCell.grid_cell_id == matter.grid_cell_id))
-    staff = db.scalars(select(User.id).where(User.role == Role.community_staff, User.place_id == community_id,
-                                             User.is_active.is_(True)))
-    return [*members, *staff]
 
 
 def _reminded(kind: str):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
+from sqlalchemy import select
 
-from api import audit
+from api import audit, ratelimit
 from api.context import actor, authenticated, scope
 from api.extensions import Blueprint, ErrorSchema, QueryPage
 from api.geo.coords import to_wgs84
@@ -25,10 +26,12 @@ from api.matters.schemas import (
     TimelineEntrySchema,
     TransitionSchema,
 )
-from models import Role
+from api.policy import scoped
+from models import Matter, Role
 from models.db import db_session
 
 EXPORT_LIMIT = 10000
+REPORTS_PER_HOUR = 60
 
 blp = Blueprint("matters", __name__, url_prefix="/api/v1", description="Resident matters (事件)")
 
@@ -126,6 +129,7 @@ class Matters(MethodView):
         """Report a matter. The point (any coordinate system) is converted to WGS-84 and placed in
         its grid cell; a point outside every cell is kept and flagged for manual placement. Send an
         `Idempotency-Key`: a retried report exists once."""
+        ratelimit.hit(f"matters:{actor().id}", limit=REPORTS_PER_HOUR, window_seconds=3600)
         matter = service.submit(db_session, actor().user, body)
         audit.record("matter.create", object_type="matter", object_id=matter.id)
         commit()
@@ -142,10 +146,13 @@ class Nearby(MethodView):
         (default 250 m), nearest first. Residents see no descriptions of other people's reports."""
         lng, lat = to_wgs84(args["lng"], args["lat"], args["coord_system"])
         rows = service.nearby(db_session, args["category"], lng, lat, args["radius_m"])
-        staff = actor().role in STAFF_SEE_REPORTERS
-        return [{"id": m.id, "number": m.number, "category": m.category, "status": m.status, "distance_m": round(d, 1),
-                 "created_at": m.created_at,
-                 "description": m.description if staff or m.reporter_id == actor().id else None} for m, d in rows]
+        visible = set(db_session.scalars(scoped(select(Matter.id).where(Matter.id.in_([m.id for m, _ in rows])),
+                                                Matter, scope())))
+        # Outside the caller's scope: no id, no words, distance to the nearest 50 m.
+        return [{"id": m.id if m.id in visible else None, "number": m.number if m.id in visible else None,
+                 "category": m.category, "status": m.status, "created_at": m.created_at,
+                 "distance_m": round(d, 1) if m.id in visible else float(max(50, round(d / 50) * 50)),
+                 "description": m.description if m.id in visible else None} for m, d in rows]
 
 
 @blp.route("/matters/export.csv")

@@ -133,6 +133,7 @@ class TransitionSchema(InputSchema):
     assignee_id = ma.fields.UUID(allow_none=True, metadata={"description": "dispatch: to a grid member or responder"})
     rating = ma.fields.Enum(Rating, by_value=True, allow_none=True, metadata={"description": "rate"})
     into_id = ma.fields.UUID(allow_none=True, metadata={"description": "merge: the original this duplicates"})
+    grid_cell_id = ma.fields.UUID(allow_none=True, metadata={"description": "place: the cell of a matter outside every cell"})
     photo_ids = ma.fields.List(ma.fields.UUID(), load_default=list, validate=ma.validate.Length(max=9),
                                metadata={"description": "handle / resolve_on_spot: photos of the result"})
 
@@ -146,8 +147,8 @@ class NearbyArgsSchema(InputSchema):
 
 
 class NearbySchema(OutputSchema):
-    id = ma.fields.UUID(required=True)
-    number = ma.fields.Integer(required=True)
+    id = ma.fields.UUID(allow_none=True, metadata={"description": "Only for matters within your scope"})
+    number = ma.fields.Integer(allow_none=True)
     category = ma.fields.Nested(CategoryRefSchema, required=True)
     status = ma.fields.Enum(MatterStatus, by_value=True, required=True)
     distance_m = ma.fields.Float(required=True)

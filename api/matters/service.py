@@ -209,11 +209,17 @@ def list_matters(scope: Scope, *, status=None, category=None, grid_cell_id=None,
     return scoped(stmt, Matter, scope).order_by(Matter.created_at.desc(), Matter.id)
 
 
+# Matters about people (disputes, hardship, the elderly) are never offered as "likely duplicates".
+PRIVATE_PRIMARIES = ("DISPUTE", "LIVELIHOOD")
+
+
 def nearby(db: Session, category_code: str, lng: float, lat: float, radius_m: int) -> list[tuple[Matter, float]]:
     """Open matters of the same category near a point, nearest first (likely duplicates)."""
     category = db.scalars(select(MatterCategory).where(MatterCategory.code == category_code)).unique().one_or_none()
     if category is None:
         raise ValidationFailed({"category": [Msg.unknown_category]})
+    if (category.parent or category).code in PRIVATE_PRIMARIES:
+        return []
     point = func.ST_SetSRID(func.ST_MakePoint(lng, lat), 4326)
     distance = func.ST_Distance(cast(Matter.location, Geography), cast(point, Geography))
     open_statuses = [MatterStatus.submitted, MatterStatus.accepted, MatterStatus.registered, MatterStatus.dispatched,
@@ -249,8 +255,8 @@ def to_csv(matters: list[Matter]) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for m in matters:
-        writer.writerow([m.number, m.category.name, m.status.value, m.level.value,
-                         m.grid_cell.name if m.grid_cell else "", _cell(m.address), _cell(m.description),
+        writer.writerow([m.number, _cell(m.category.name), m.status.value, m.level.value,
+                         _cell(m.grid_cell.name if m.grid_cell else ""), _cell(m.address), _cell(m.description),
                          m.source.value, m.created_at.isoformat(timespec="minutes"),
                          m.stage_due_at.isoformat(timespec="minutes") if m.stage_due_at else "",
                          deadline_colour(m) or "", "是" if m.supervised else "", m.urge_count,

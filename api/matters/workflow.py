@@ -24,7 +24,19 @@ from api.errors import Conflict, Forbidden, ValidationFailed
 from api.notifications import service as notifications
 from api.photos.service import attach
 from api.policy import Scope, get_or_404
-from models import HandlingUnit, Matter, MatterEvent, MatterLevel, MatterStatus, Rating, Role, User
+from models import (
+    GridCell,
+    GridMemberCell,
+    HandlingUnit,
+    Matter,
+    MatterEvent,
+    MatterLevel,
+    MatterStatus,
+    Place,
+    Rating,
+    Role,
+    User,
+)
 
 S = MatterStatus
 MANAGERS = frozenset({Role.community_staff, Role.street_admin, Role.district_admin})
@@ -58,6 +70,7 @@ TRANSITIONS: dict[str, Transition] = {
     "escalate": Transition(OPEN, None, MANAGERS | {Role.grid_member}, KEEP, note_required=True),
     "merge": Transition(frozenset({S.submitted, S.accepted, S.registered}), S.closed, MANAGERS, None),
     "supervise": Transition(OPEN, None, frozenset({Role.street_admin, Role.district_admin}), KEEP),
+    "place": Transition(OPEN, None, frozenset({Role.district_admin}), KEEP),
     "urge": Transition(OPEN, None, MANAGERS, KEEP, note_required=True),
     "rate": Transition(frozenset({S.closed}), None, frozenset(), None),
     "reopen": Transition(frozenset({S.closed}), S.registered, frozenset(), "handle", note_required=True),
@@ -82,6 +95,10 @@ class Msg:
     reopen_limit = ("重新打开次数已用完。", "This matter cannot be reopened again.")
     top_level = ("已在区级，无法再上报。", "Already at the district level.")
     no_photos_here = ("只有处置时可附照片。", "Photos go with handle or resolve_on_spot.")
+    own_work = ("处置人不能核查自己的处置结果。", "The handler may not verify their own work.")
+    merged = ("已合并到其他事件的不能评价或重新打开。", "A merged duplicate cannot be rated or reopened.")
+    photos_required = ("须附处置照片。", "Attach photos of the result.")
+    cell_required = ("请指定网格。", "Give the grid cell.")
     into_required = ("请指定合并到哪个事件。", "Give the matter to merge into.")
     into_invalid = ("不能合并到自身或已被合并的事件。", "Cannot merge into itself or into a merged matter.")
     level_above = ("该事件已在您的层级之上。", "This matter is already above your level.")
@@ -129,6 +146,14 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
 
     if action in ("return", "handle") and actor.role in FIELD_WORKERS and not _is_dispatch_target(matter, actor):
         raise Forbidden(errors={"action": [Msg.not_yours]})
+    if action in ("verify", "rework") and _is_dispatch_target(matter, actor):
+        raise Forbidden(errors={"action": [Msg.own_work]})  # someone else checks the work
+    if action in ("rate", "reopen") and matter.merged_into_id is not None:
+        raise Conflict("invalid_transition", errors={"action": [Msg.merged]})
+    if action == "resolve_on_spot" and not data.get("photo_ids"):
+        raise ValidationFailed({"photo_ids": [Msg.photos_required]})
+    if action == "handle" and matter.category.photo_required and not data.get("photo_ids"):
+        raise ValidationFailed({"photo_ids": [Msg.photos_required]})
     if data.get("photo_ids"):
         if action not in ("handle", "resolve_on_spot"):
             raise ValidationFailed({"photo_ids": [Msg.no_photos_here]})
@@ -157,11 +182,17 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
     elif action == "merge":
         if data.get("into_id") is None:
             raise ValidationFailed({"into_id": [Msg.into_required]})
-        original = get_or_404(db, Matter, data["into_id"], scope, field="into_id")
+        original = get_or_404(db, Matter, data["into_id"], scope, field="into_id", for_update=True)
         if original.id == matter.id or original.merged_into_id is not None:
             raise ValidationFailed({"into_id": [Msg.into_invalid]})
         matter.merged_into_id = original.id
         event_data.update({"merged_into": str(original.id), "number": original.number})
+    elif action == "place":
+        if data.get("grid_cell_id") is None:
+            raise ValidationFailed({"grid_cell_id": [Msg.cell_required]})
+        cell = get_or_404(db, GridCell, data["grid_cell_id"], scope, field="grid_cell_id")
+        matter.grid_cell_id, matter.needs_placement = cell.id, False
+        event_data["grid_cell_id"] = str(cell.id)
     elif action == "supervise":
         matter.supervised = True
     elif action == "urge":
@@ -223,7 +254,22 @@ def _notify(db: Session, matter: Matter, action: str, note: str | None) -> None:
     if action in ("dispatch", "rework"):
         notifications.enqueue(db, "matter.assigned", handlers_of(db, matter), payload)
     if action == "urge":
-        notifications.enqueue(db, "matter.urged", handlers_of(db, matter), payload)
+        notifications.enqueue(db, "matter.urged", responsible(db, matter), payload)
+
+
+def responsible(db: Session, matter: Matter) -> list:
+    """Who must act now: the handlers of a dispatched matter; before dispatch, the cell's grid
+    member and its community's staff; for a matter outside every cell, the district admins."""
+    handlers = handlers_of(db, matter)
+    if handlers:
+        return handlers
+    if matter.grid_cell_id is None:
+        return list(db.scalars(select(User.id).where(User.role == Role.district_admin, User.is_active.is_(True))))
+    community_id = db.scalar(select(Place.parent_id).where(Place.id == matter.grid_cell_id))
+    members = db.scalars(select(GridMemberCell.user_id).where(GridMemberCell.grid_cell_id == matter.grid_cell_id))
+    staff = db.scalars(select(User.id).where(User.role == Role.community_staff, User.place_id == community_id,
+                                             User.is_active.is_(True)))
+    return [*members, *staff]
 
 
 

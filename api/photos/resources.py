@@ -9,7 +9,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from sqlalchemy import or_, select
 
-from api import audit
+from api import audit, ratelimit
 from api.context import actor, authenticated, scope
 from api.errors import DomainError, NotFound, ValidationFailed
 from api.extensions import Blueprint, ErrorSchema, OutputSchema
@@ -17,6 +17,8 @@ from api.photos import service
 from api.policy import scoped
 from models import Matter, Photo
 from models.db import db_session
+
+PHOTOS_PER_HOUR = 120
 
 blp = Blueprint("photos", __name__, url_prefix="/api/v1", description="Photos of matters (照片)")
 
@@ -42,7 +44,7 @@ def _photo_body_limit(view):
 @blp.route("/photos")
 class Photos(MethodView):
     @_photo_body_limit
-    @authenticated("matters.report")
+    @authenticated("photos.upload")
     @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}})
     @blp.response(201, PhotoSchema)
@@ -53,6 +55,7 @@ class Photos(MethodView):
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed({"file": [service.Msg.missing]})
+        ratelimit.hit(f"photos:{actor().id}", limit=PHOTOS_PER_HOUR, window_seconds=3600)
         raw = upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
         if len(raw) > current_app.config["PHOTO_MAX_BYTES"]:
             raise DomainError("payload_too_large", status=413, limit=current_app.config["PHOTO_MAX_BYTES"])

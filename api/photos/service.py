@@ -6,7 +6,7 @@ import hashlib
 import io
 import uuid
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,9 @@ def store(db: Session, uploader: User, raw: bytes) -> Photo:
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
             image.save(out, format="JPEG", quality=85, optimize=True)  # no exif= argument: none is written
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+    except ValidationFailed:
+        raise
+    except Exception:  # Pillow raises many kinds (TypeError, struct.error…) on crafted files
         raise ValidationFailed({"file": [Msg.not_image]}) from None
     data = out.getvalue()
     photo = Photo(id=uuid.uuid4(), uploader_id=uploader.id, content_type="image/jpeg", width=image.width,

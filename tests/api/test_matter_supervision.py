@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from geoalchemy2.shape import to_shape
+from PIL import Image
 from sqlalchemy import func, select, update
 
 from api.matters.deadlines import sweep
@@ -24,7 +26,17 @@ def _report(client, as_user, db):
 
 
 def _act(client, headers, matter_id, action, **body):
+    if action == "resolve_on_spot" and "photo_ids" not in body:
+        body["photo_ids"] = [_photo(client, headers)]
     return client.post(f"/api/v1/matters/{matter_id}/transitions", json={"action": action, **body}, headers=headers)
+
+
+def _photo(client, headers) -> str:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 10)).save(buffer, format="JPEG")
+    response = client.post("/api/v1/photos", data={"file": (io.BytesIO(buffer.getvalue()), "p.jpg")}, headers=headers,
+                           content_type="multipart/form-data")
+    return response.get_json()["id"]
 
 
 def _inbox(client, headers):
