@@ -199,6 +199,10 @@ def _flatten_locations(messages) -> dict:
 
 
 def handle_http_exception(exc: HTTPException) -> Response:
+    if request.path.startswith("/open311/"):  # Open311 clients expect the spec's error shape, even for 404/405
+        from api.open311.resources import open311_http_error
+
+        return open311_http_error(exc)
     status = exc.code or 500
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages")

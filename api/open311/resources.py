@@ -11,19 +11,22 @@ within that key's place.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, json, request
 from geoalchemy2.shape import to_shape
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
+from werkzeug.exceptions import HTTPException
 
-from api import audit
+from api import audit, ratelimit
 from api.errors import DomainError
 from api.geo.coords import valid_lng_lat
 from api.grids.geometry import GeometryProblem
 from api.matters import service as matters
+from api.matters.service import PRIVATE_PRIMARIES
 from api.policy import Scope, cells_under
 from models import Matter, MatterCategory, MatterStatus, Open311Key, Role
 from models.db import db_session
@@ -31,6 +34,7 @@ from models.db import db_session
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
 CLOSED = (MatterStatus.closed, MatterStatus.rejected)
+POSTS_PER_MINUTE = 120
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 
 
@@ -46,12 +50,15 @@ def hash_key(key: str) -> str:
 
 # --- rendering -------------------------------------------------------------------------------------
 
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _xml_value(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return escape(str(value))
+    return escape(_XML_FORBIDDEN.sub("", str(value)))
 
 
 def _xml(root: str, item: str, rows: list[dict]) -> str:
@@ -91,13 +98,22 @@ def _domain_error(exc: DomainError):
     fmt = "xml" if request.path.endswith(".xml") else "json"
     first = next(iter(exc.errors.items()), None) if exc.errors else None
     detail = f"{first[0]}: {first[1][0][1] if isinstance(first[1][0], tuple) else first[1][0]}" if first else exc.error
+    if first and first[0] == "category":
+        detail = "service_code not found"
     return _error(fmt, 400 if exc.status == 422 else exc.status, detail)
+
+
+@bp.errorhandler(HTTPException)
+def open311_http_error(exc: HTTPException):
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    code = exc.code or 500
+    return _error(fmt, code if code in (400, 403, 404) else (400 if code < 500 else 500), exc.description or exc.name)
 
 
 # --- the key --------------------------------------------------------------------------------------
 
 def _key() -> Open311Key:
-    raw = request.values.get("api_key", "")
+    raw = (request.form if request.method == "POST" else request.args).get("api_key", "")
     if not raw:
         raise Open311Error(403, "api_key is required")
     key = db_session.scalars(select(Open311Key).where(Open311Key.key_hash == hash_key(raw),
@@ -150,8 +166,9 @@ def services(fmt):
 @bp.get("/services/<code>.<fmt>")
 def service_definition(code, fmt):
     fmt = _fmt(fmt)
-    category = db_session.scalars(select(MatterCategory).where(MatterCategory.code == code[:20],
-                                                               MatterCategory.parent_id.isnot(None))).unique().one_or_none()
+    category = db_session.scalars(select(MatterCategory).where(
+        MatterCategory.code == code[:20], MatterCategory.parent_id.isnot(None),
+        MatterCategory.is_active.is_(True))).unique().one_or_none()
     if category is None:
         raise Open311Error(404, "No such service_code")
     if fmt == "xml":
@@ -163,21 +180,24 @@ def service_definition(code, fmt):
 
 # --- requests --------------------------------------------------------------------------------------
 
-def _request_row(matter: Matter) -> dict:
+def _request_row(matter: Matter, key: Open311Key) -> dict:
     lng, lat = matters_point(matter)
+    own = matter.open311_key_id == key.id
+    if not own:  # another reporter's words and exact place stay in GridGov
+        lng, lat = round(lng, 3), round(lat, 3)
     return {
         "service_request_id": str(matter.number),
         "status": "closed" if matter.status in CLOSED else "open",
         "status_notes": matter.status.value,
         "service_name": matter.category.name,
         "service_code": matter.category.code,
-        "description": matter.description,
+        "description": matter.description if own else "",
         "agency_responsible": matter.unit.name if matter.unit else "",
         "service_notice": "",
         "requested_datetime": matter.created_at.isoformat(timespec="seconds"),
         "updated_datetime": matter.updated_at.isoformat(timespec="seconds"),
         "expected_datetime": matter.stage_due_at.isoformat(timespec="seconds") if matter.stage_due_at else "",
-        "address": matter.address or "",
+        "address": (matter.address or "") if own else "",
         "address_id": "",
         "zipcode": "",
         "lat": lat,
@@ -193,18 +213,33 @@ def matters_point(matter: Matter) -> tuple[float, float]:
 
 def _visible(key: Open311Key):
     scope = _scope(key)
-    return or_(Matter.open311_key_id == key.id, Matter.grid_cell_id.in_(cells_under(scope.place_paths)))
+    private = select(MatterCategory.id).where(or_(
+        MatterCategory.code.in_(PRIVATE_PRIMARIES),
+        MatterCategory.parent_id.in_(select(MatterCategory.id).where(MatterCategory.code.in_(PRIVATE_PRIMARIES)))))
+    area = and_(Matter.grid_cell_id.in_(cells_under(scope.place_paths)), Matter.category_id.notin_(private))
+    return or_(Matter.open311_key_id == key.id, area)
+
+
+def _number(text: str) -> bool:
+    return text.isascii() and text.isdecimal() and len(text) < 19
+
+
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def _parse_datetime(name: str):
     raw = request.args.get(name)
     if not raw:
         return None
+    raw = re.sub(r" (\d{2}:?\d{2})$", r"+\1", raw.strip())  # an unencoded "+08:00" arrives as a space
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise Open311Error(400, f"{name} must be a W3C datetime") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not EARLIEST <= value <= LATEST:
+        raise Open311Error(400, f"{name} is out of range")
+    return value
 
 
 @bp.get("/requests.<fmt>")
@@ -214,14 +249,18 @@ def list_requests(fmt):
     stmt = select(Matter).where(_visible(key))
     ids = request.args.get("service_request_id")
     if ids:
-        numbers = [int(v) for v in ids.split(",") if v.strip().isdigit()][:200]
+        numbers = [int(v) for v in (v.strip() for v in ids.split(",")) if _number(v)][:200]
         stmt = stmt.where(Matter.number.in_(numbers))
     else:
         if request.args.get("service_code"):
             codes = request.args["service_code"].split(",")[:50]
             stmt = stmt.where(Matter.category_id.in_(select(MatterCategory.id).where(MatterCategory.code.in_(codes))))
-        end = _parse_datetime("end_date") or datetime.now(UTC)
-        start = _parse_datetime("start_date") or end - timedelta(days=90)
+        start, end = _parse_datetime("start_date"), _parse_datetime("end_date")
+        if start is None:
+            end = end or datetime.now(UTC)
+            start = end - timedelta(days=90)
+        elif end is None:
+            end = start + timedelta(days=90)
         if end - start > timedelta(days=90) or start > end:
             raise Open311Error(400, "start_date and end_date span at most 90 days")
         stmt = stmt.where(Matter.created_at >= start, Matter.created_at <= end)
@@ -235,7 +274,10 @@ def list_requests(fmt):
             elif wanted == {"closed"}:
                 stmt = stmt.where(Matter.status.in_(CLOSED))
     rows = db_session.scalars(stmt.order_by(Matter.created_at.desc()).limit(1000)).unique().all()
-    return _answer(fmt, "service_requests", "request", [_request_row(m) for m in rows])
+    audit.record("open311.read", object_type="matter", actor_username=f"open311:{key.name}"[:64],
+                 detail={"rows": len(rows)})
+    db_session.commit()
+    return _answer(fmt, "service_requests", "request", [_request_row(m, key) for m in rows])
 
 
 @bp.get("/requests/<request_id>.<fmt>")
@@ -243,11 +285,13 @@ def get_request(request_id, fmt):
     fmt = _fmt(fmt)
     key = _key()
     matter = None
-    if request_id.isdigit() and len(request_id) < 19:
+    if _number(request_id):
         matter = db_session.scalars(select(Matter).where(Matter.number == int(request_id), _visible(key))).unique().one_or_none()
     if matter is None:
         raise Open311Error(404, "No such service request")
-    return _answer(fmt, "service_requests", "request", [_request_row(matter)])
+    audit.record("open311.read", object_type="matter", object_id=matter.id, actor_username=f"open311:{key.name}"[:64])
+    db_session.commit()
+    return _answer(fmt, "service_requests", "request", [_request_row(matter, key)])
 
 
 @bp.get("/tokens/<token>.<fmt>")
@@ -268,6 +312,7 @@ def token(token, fmt):
 def create_request(fmt):
     fmt = _fmt(fmt)
     key = _key()
+    ratelimit.hit(f"open311:{key.id}", limit=POSTS_PER_MINUTE, window_seconds=60)
     form = request.form
     code = form.get("service_code", "")
     if not code:

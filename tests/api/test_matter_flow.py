@@ -154,3 +154,28 @@ def test_escalation_goes_up_one_level_at_a_time(client, as_user, db):
     assert _act(client, as_user("community_staff"), matter, "escalate", note="需要街道").get_json()["level"] == "street"
     assert _act(client, as_user("street_admin"), matter, "escalate", note="需要区里").get_json()["level"] == "district"
     assert _act(client, as_user("district_admin"), matter, "escalate", note="x").status_code == 409
+
+
+def test_the_handler_may_not_verify_their_own_work(client, as_user, db):
+    """A grid member who handled a matter dispatched to them cannot verify it; staff can."""
+    matter = _report(client, as_user, db)
+    staff = as_user("community_staff")
+    member = db.scalars(select(User).where(User.username == "grid_member")).unique().one()
+    for action, body in (("accept", {}), ("register", {}), ("dispatch", {"assignee_id": str(member.id)})):
+        _act(client, staff, matter, action, **body)
+    _act(client, as_user("grid_member"), matter, "handle", note="修好了")
+    assert _act(client, as_user("grid_member"), matter, "verify").status_code == 403
+    assert _act(client, staff, matter, "verify").status_code == 200
+
+
+def test_district_places_a_matter_reported_outside_every_cell(client, as_user, db):
+    """A flagged matter gets its cell by hand, and then the cell's staff see it."""
+    response = client.post("/api/v1/matters", headers=as_user("resident"), json={
+        "category": "ROAD-LIGHT", "description": "边界外", "location": {"lng": 121.47, "lat": 31.23}})
+    matter = response.get_json()["id"]
+    cell = db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one()
+    assert client.get(f"/api/v1/matters/{matter}", headers=as_user("community_staff")).status_code == 404
+    placed = _act(client, as_user("district_admin"), matter, "place", grid_cell_id=str(cell.id))
+    assert placed.status_code == 200 and placed.get_json()["grid_cell"]["code"] == LIJIANGLU_1
+    assert placed.get_json()["needs_placement"] is False
+    assert client.get(f"/api/v1/matters/{matter}", headers=as_user("community_staff")).status_code == 200

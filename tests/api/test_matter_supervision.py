@@ -155,3 +155,18 @@ def test_ledger_cells_are_never_formulas(client, as_user, db):
         "category": "ROAD-LIGHT", "description": "=HYPERLINK(\"http://x\")", "location": {"lng": point.x, "lat": point.y}})
     text = client.get("/api/v1/matters/export.csv", headers=as_user("community_staff")).get_data(as_text=True)
     assert "'=HYPERLINK" in text
+
+
+def test_nearby_for_a_resident_hides_others_reports(client, as_user, db):
+    """A resident sees that a matter exists nearby, but not its id, words or exact distance; private categories never."""
+    _report(client, as_user, db)  # reported by `resident`: in their scope
+    point = to_shape(db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one().boundary).representative_point()
+    other = client.post("/api/v1/matters", headers=as_user("grid_member"), json={
+        "category": "ROAD-LIGHT", "description": "网格员发现的", "location": {"lng": point.x, "lat": point.y}})
+    assert other.status_code == 201
+    near = client.get(f"/api/v1/matters/nearby?category=ROAD-LIGHT&lng={point.x}&lat={point.y}",
+                      headers=as_user("resident")).get_json()
+    hidden = [m for m in near if m["id"] is None]
+    assert len(hidden) == 1 and hidden[0]["description"] is None and hidden[0]["distance_m"] % 50 == 0
+    assert client.get(f"/api/v1/matters/nearby?category=DISP-NEIGHBOUR&lng={point.x}&lat={point.y}",
+                      headers=as_user("community_staff")).get_json() == []

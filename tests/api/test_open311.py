@@ -87,3 +87,30 @@ def test_requests_need_a_key_and_stay_in_its_place(client, db):
     assert client.get("/open311/v2/requests.json").status_code == 403
     too_long = client.get(f"/open311/v2/requests.json?api_key={KEY}&start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z")
     assert too_long.status_code == 400
+
+
+def test_partners_see_little_of_what_they_did_not_file(client, db):
+    """Matters filed in the app reach a partner without words, address or exact place; private categories not at all."""
+    rows = client.get(f"/open311/v2/requests.json?api_key={KEY}").get_json()
+    demo = [r for r in rows if r["service_code"] == "ROAD-LIGHT"]
+    assert demo and all(r["description"] == "" and r["address"] == "" for r in demo)
+    assert all(len(str(r["lat"]).split(".")[-1]) <= 3 for r in demo)
+    assert not any(r["service_code"].startswith("DISP") for r in rows)  # the demo's neighbour dispute stays inside
+
+
+def test_every_error_under_open311_has_the_spec_shape(client):
+    """No key, an unknown path and a wrong method all answer [{code, description}]."""
+    no_key = client.get("/open311/v2/requests.json")
+    assert no_key.status_code == 403 and set(no_key.get_json()[0]) == {"code", "description"}
+    unknown = client.get("/open311/v2/nothing-here.json")
+    assert unknown.status_code == 404 and set(unknown.get_json()[0]) == {"code", "description"}
+    wrong = client.delete("/open311/v2/services.json")
+    assert wrong.status_code == 400 and set(wrong.get_json()[0]) == {"code", "description"}
+
+
+def test_date_filters_as_clients_send_them(client):
+    """start_date alone opens a 90-day window; an unencoded +08:00 is understood; absurd dates are 400, not 500."""
+    assert client.get(f"/open311/v2/requests.json?api_key={KEY}&start_date=2026-01-01T00:00:00Z").status_code == 200
+    assert client.get(f"/open311/v2/requests.json?api_key={KEY}&start_date=2026-11-01T00:00:00 08:00").status_code == 200
+    assert client.get(f"/open311/v2/requests.json?api_key={KEY}&end_date=0001-01-01T00:00:00Z").status_code == 400
+    assert client.get(f"/open311/v2/requests/%C2%B2.json?api_key={KEY}").status_code == 404
