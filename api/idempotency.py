@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import random
 import re
 from copy import deepcopy
@@ -18,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Response, current_app, g, request
 from flask_smorest.utils import deepupdate
 from sqlalchemy import delete, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.context import actor
 from api.errors import Conflict, ValidationFailed
@@ -39,9 +40,17 @@ def commit() -> None:
 
 
 def _fingerprint() -> str:
+    """The request as the server understands it: a JSON body is compared by content, so a retry
+    that orders its keys differently is still the same request."""
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
-    digest.update(request.get_data(cache=True))
+    body = request.get_data(cache=True)
+    if request.is_json:
+        try:
+            body = json.dumps(json.loads(body), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        except ValueError:
+            pass  # not JSON after all: the raw bytes, and the schema will say what is wrong
+    digest.update(body)
     return digest.hexdigest()
 
 
@@ -81,7 +90,11 @@ def idempotent(view):
         row = IdempotencyKey(user_id=user_id, key=key, request_hash=fingerprint, endpoint=request.endpoint or "",
                              expires_at=now + timedelta(seconds=current_app.config["IDEMPOTENCY_TTL"]))
         db_session.add(row)
-        db_session.flush()  # a concurrent first use of the key waits here, then gets 409
+        try:
+            db_session.flush()  # a concurrent first use of the key waits here for the first to finish
+        except IntegrityError:
+            db_session.rollback()
+            raise Conflict("idempotency_in_progress") from None
         if random.random() < 0.01:  # expired keys go without a separate job
             db_session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at < now))
         g.defer_commit = True

@@ -67,3 +67,14 @@ def test_malformed_key_is_422(client, as_user, db):
     for key in ("has space", "x" * 101):
         response = client.post("/api/v1/residents", json=_body(db), headers={**as_user("grid_member"), "Idempotency-Key": key})
         assert response.status_code == 422 and "Idempotency-Key" in response.get_json()["errors"]
+
+
+def test_the_same_json_in_another_order_is_the_same_request(client, as_user, db):
+    """A retry that serialises its keys in another order replays, not 422."""
+    import json
+
+    headers = {**as_user("grid_member"), "Idempotency-Key": "phone-0009", "Content-Type": "application/json"}
+    body = _body(db)
+    first = client.post("/api/v1/residents", data=json.dumps(body), headers=headers)
+    again = client.post("/api/v1/residents", data=json.dumps(dict(reversed(list(body.items())))), headers=headers)
+    assert first.status_code == again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"

@@ -179,3 +179,17 @@ def test_district_places_a_matter_reported_outside_every_cell(client, as_user, d
     assert placed.status_code == 200 and placed.get_json()["grid_cell"]["code"] == LIJIANGLU_1
     assert placed.get_json()["needs_placement"] is False
     assert client.get(f"/api/v1/matters/{matter}", headers=as_user("community_staff")).status_code == 200
+
+
+def test_anonymous_reporter_is_hidden_from_the_handling_unit(client, as_user, db):
+    """The unit a matter is dispatched to sees it, but not who reported it anonymously; staff do."""
+    point = to_shape(db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one().boundary).representative_point()
+    matter = client.post("/api/v1/matters", headers=as_user("resident"), json={
+        "category": "ROAD-LIGHT", "description": "匿名", "location": {"lng": point.x, "lat": point.y},
+        "anonymous": True}).get_json()["id"]
+    staff = as_user("community_staff")
+    unit = db.scalars(select(HandlingUnit)).first()
+    for action, body in (("accept", {}), ("register", {}), ("dispatch", {"unit_id": str(unit.id)})):
+        _act(client, staff, matter, action, **body)
+    assert client.get(f"/api/v1/matters/{matter}", headers=as_user("unit_staff")).get_json()["reporter"] is None
+    assert client.get(f"/api/v1/matters/{matter}", headers=staff).get_json()["reporter"] is not None
