@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from geoalchemy2.shape import to_shape
-from PIL import Image
 from sqlalchemy import func, select, update
 
 from api.matters.deadlines import sweep
 from api.notifications.service import deliver_pending
 from models import GridCell, HandlingUnit, Matter, Notification, OutboxMessage
+from tests.api.matter_helpers import LIJIANGLU_1, act, report
 
 pytestmark = pytest.mark.usefixtures("clean_matters")
-
-LIJIANGLU_1 = "411104001001001"
-
-
-def _report(client, as_user, db):
-    point = to_shape(db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one().boundary).representative_point()
-    return client.post("/api/v1/matters", headers=as_user("resident"), json={
-        "category": "ROAD-LIGHT", "description": "路灯不亮", "location": {"lng": point.x, "lat": point.y}}).get_json()["id"]
-
-
-def _act(client, headers, matter_id, action, **body):
-    if action == "resolve_on_spot" and "photo_ids" not in body:
-        body["photo_ids"] = [_photo(client, headers)]
-    return client.post(f"/api/v1/matters/{matter_id}/transitions", json={"action": action, **body}, headers=headers)
-
-
-def _photo(client, headers) -> str:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (10, 120, 10)).save(buffer, format="JPEG")
-    response = client.post("/api/v1/photos", data={"file": (io.BytesIO(buffer.getvalue()), "p.jpg")}, headers=headers,
-                           content_type="multipart/form-data")
-    return response.get_json()["id"]
 
 
 def _inbox(client, headers):
@@ -45,11 +22,11 @@ def _inbox(client, headers):
 
 def test_reporter_and_handlers_are_notified_through_the_outbox(client, as_user, db):
     """Acceptance and dispatch write outbox rows in the same transaction; the worker turns them into notifications once."""
-    matter = _report(client, as_user, db)
+    matter = report(client, as_user, db)
     staff = as_user("community_staff")
     unit = db.scalars(select(HandlingUnit)).first()
     for action, body in (("accept", {}), ("register", {}), ("dispatch", {"unit_id": str(unit.id)})):
-        _act(client, staff, matter, action, **body)
+        act(client, staff, matter, action, **body)
     assert db.scalar(select(func.count(OutboxMessage.id))) == 3  # accepted, dispatched → reporter; assigned → unit
     assert _inbox(client, as_user("resident")) == []  # nothing until the worker runs
     assert deliver_pending(db) == 3
@@ -67,15 +44,15 @@ def test_reporter_and_handlers_are_notified_through_the_outbox(client, as_user, 
 
 def test_leaders_supervise_and_urge(client, as_user, db):
     """A street admin marks 督办; community staff urge, and the assignee hears about it."""
-    matter = _report(client, as_user, db)
+    matter = report(client, as_user, db)
     staff = as_user("community_staff")
     unit = db.scalars(select(HandlingUnit)).first()
     for action, body in (("accept", {}), ("register", {}), ("dispatch", {"unit_id": str(unit.id)})):
-        _act(client, staff, matter, action, **body)
-    assert _act(client, staff, matter, "supervise").status_code == 403
-    supervised = _act(client, as_user("street_admin"), matter, "supervise").get_json()
+        act(client, staff, matter, action, **body)
+    assert act(client, staff, matter, "supervise").status_code == 403
+    supervised = act(client, as_user("street_admin"), matter, "supervise").get_json()
     assert supervised["supervised"] is True
-    urged = _act(client, staff, matter, "urge", note="请今天处理").get_json()
+    urged = act(client, staff, matter, "urge", note="请今天处理").get_json()
     assert urged["urge_count"] == 1
     deliver_pending(db)
     db.commit()
@@ -86,7 +63,7 @@ def test_leaders_supervise_and_urge(client, as_user, db):
 
 def test_deadline_colours_and_the_sweep(client, as_user, db):
     """A matter in its last quarter is yellow, past due red; the sweep reminds once per deadline."""
-    matter_id = _report(client, as_user, db)
+    matter_id = report(client, as_user, db)
     now = datetime.now(UTC)
     db.execute(update(Matter).values(stage_started_at=now - timedelta(hours=1), stage_due_at=now + timedelta(minutes=10)))
     db.commit()
@@ -108,9 +85,9 @@ def test_deadline_colours_and_the_sweep(client, as_user, db):
 
 def test_worker_command_runs_a_round(app, client, as_user, db):
     """`flask worker run --once` delivers what is pending."""
-    _report(client, as_user, db)
+    report(client, as_user, db)
     matter = db.scalars(select(Matter)).first()
-    _act(client, as_user("community_staff"), matter.id, "accept")
+    act(client, as_user("community_staff"), matter.id, "accept")
     result = app.test_cli_runner().invoke(args=["worker", "run", "--once"])
     assert result.exit_code == 0, result.output
     assert db.scalar(select(func.count(Notification.id))) == 1
@@ -118,7 +95,7 @@ def test_worker_command_runs_a_round(app, client, as_user, db):
 
 def test_likely_duplicates_and_merging(client, as_user, db):
     """Before reporting, the app sees the open matter nearby (without others' words); staff merge the duplicate."""
-    original = _report(client, as_user, db)
+    original = report(client, as_user, db)
     point = to_shape(db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one().boundary).representative_point()
     query = f"/api/v1/matters/nearby?category=ROAD-LIGHT&lng={point.x + 0.001}&lat={point.y}"
     near = client.get(query, headers=as_user("grid_member")).get_json()
@@ -126,16 +103,16 @@ def test_likely_duplicates_and_merging(client, as_user, db):
     assert near[0]["description"] == "路灯不亮"  # staff see the words
     assert client.get(query.replace("ROAD-LIGHT", "SEC-GAS"), headers=as_user("grid_member")).get_json() == []
     assert client.get(query + "&radius_m=50", headers=as_user("grid_member")).get_json() == []
-    duplicate = _report(client, as_user, db)
-    merged = _act(client, as_user("community_staff"), duplicate, "merge", into_id=original)
+    duplicate = report(client, as_user, db)
+    merged = act(client, as_user("community_staff"), duplicate, "merge", into_id=original)
     assert merged.status_code == 200
     assert merged.get_json()["status"] == "closed" and merged.get_json()["merged_into"] == original
-    assert _act(client, as_user("community_staff"), original, "merge", into_id=duplicate).status_code == 422
+    assert act(client, as_user("community_staff"), original, "merge", into_id=duplicate).status_code == 422
 
 
 def test_search_and_ledger_export(client, as_user, db):
     """Staff filter by text and community, and export the list as a CSV ledger for Excel; residents may not export."""
-    matter = _report(client, as_user, db)
+    matter = report(client, as_user, db)
     community = db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one().parent_id
     headers = as_user("community_staff")
     found = client.get(f"/api/v1/matters?q=路灯&community_id={community}", headers=headers).get_json()
@@ -159,7 +136,7 @@ def test_ledger_cells_are_never_formulas(client, as_user, db):
 
 def test_nearby_for_a_resident_hides_others_reports(client, as_user, db):
     """A resident sees that a matter exists nearby, but not its id, words or exact distance; private categories never."""
-    _report(client, as_user, db)  # reported by `resident`: in their scope
+    report(client, as_user, db)  # reported by `resident`: in their scope
     point = to_shape(db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one().boundary).representative_point()
     other = client.post("/api/v1/matters", headers=as_user("grid_member"), json={
         "category": "ROAD-LIGHT", "description": "网格员发现的", "location": {"lng": point.x, "lat": point.y}})
