@@ -4,8 +4,9 @@ Other systems (a 12345 hotline, a city's existing apps, civic-tech clients) read
 here. Every path takes a ``.json`` or ``.xml`` suffix (XML is the spec's required format); JSON
 answers are arrays, a single request too; statuses are only ``open`` and ``closed``; errors are
 ``[{"code", "description"}]`` with 400/403/404. Services (the secondary categories) and discovery
-are public; requests are read and filed with an ``api_key`` a district admin issued, and stay
-within that key's place.
+are public; requests are filed with an ``api_key`` an administrator issued. Reads without a key get
+the public view (no words, no address, positions to about 100 m, no private categories); a key adds
+its own requests in full, and keeps the partner within its place.
 """
 
 from __future__ import annotations
@@ -112,15 +113,23 @@ def open311_http_error(exc: HTTPException):
 
 # --- the key --------------------------------------------------------------------------------------
 
-def _key() -> Open311Key:
+def _key(*, optional: bool = False) -> Open311Key | None:
+    """The partner's key. Reads may go without one (as the spec has them public) and then get the
+    public view only; filing always needs one."""
     raw = (request.form if request.method == "POST" else request.args).get("api_key", "")
     if not raw:
+        if optional:
+            return None
         raise Open311Error(403, "api_key is required")
     key = db_session.scalars(select(Open311Key).where(Open311Key.key_hash == hash_key(raw),
                                                       Open311Key.is_active.is_(True))).unique().one_or_none()
     if key is None:
         raise Open311Error(403, "Invalid api_key")
     return key
+
+
+def _who(key: Open311Key | None) -> str:
+    return f"open311:{key.name}"[:64] if key else "open311:public"
 
 
 def _scope(key: Open311Key) -> Scope:
@@ -180,9 +189,9 @@ def service_definition(code, fmt):
 
 # --- requests --------------------------------------------------------------------------------------
 
-def _request_row(matter: Matter, key: Open311Key) -> dict:
+def _request_row(matter: Matter, key: Open311Key | None) -> dict:
     lng, lat = matters_point(matter)
-    own = matter.open311_key_id == key.id
+    own = key is not None and matter.open311_key_id == key.id
     if not own:  # another reporter's words and exact place stay in GridGov
         lng, lat = round(lng, 3), round(lat, 3)
     return {
@@ -211,12 +220,13 @@ def matters_point(matter: Matter) -> tuple[float, float]:
     return point.x, point.y
 
 
-def _visible(key: Open311Key):
-    scope = _scope(key)
+def _visible(key: Open311Key | None):
     private = select(MatterCategory.id).where(or_(
         MatterCategory.code.in_(PRIVATE_PRIMARIES),
         MatterCategory.parent_id.in_(select(MatterCategory.id).where(MatterCategory.code.in_(PRIVATE_PRIMARIES)))))
-    area = and_(Matter.grid_cell_id.in_(cells_under(scope.place_paths)), Matter.category_id.notin_(private))
+    if key is None:  # the public view: placed, not private, redacted by _request_row
+        return and_(Matter.grid_cell_id.isnot(None), Matter.category_id.notin_(private))
+    area = and_(Matter.grid_cell_id.in_(cells_under(_scope(key).place_paths)), Matter.category_id.notin_(private))
     return or_(Matter.open311_key_id == key.id, area)
 
 
@@ -245,7 +255,7 @@ def _parse_datetime(name: str):
 @bp.get("/requests.<fmt>")
 def list_requests(fmt):
     fmt = _fmt(fmt)
-    key = _key()
+    key = _key(optional=True)
     stmt = select(Matter).where(_visible(key))
     ids = request.args.get("service_request_id")
     if ids:
@@ -274,8 +284,7 @@ def list_requests(fmt):
             elif wanted == {"closed"}:
                 stmt = stmt.where(Matter.status.in_(CLOSED))
     rows = db_session.scalars(stmt.order_by(Matter.created_at.desc()).limit(1000)).unique().all()
-    audit.record("open311.read", object_type="matter", actor_username=f"open311:{key.name}"[:64],
-                 detail={"rows": len(rows)})
+    audit.record("open311.read", object_type="matter", actor_username=_who(key), detail={"rows": len(rows)})
     db_session.commit()
     return _answer(fmt, "service_requests", "request", [_request_row(m, key) for m in rows])
 
@@ -283,13 +292,13 @@ def list_requests(fmt):
 @bp.get("/requests/<request_id>.<fmt>")
 def get_request(request_id, fmt):
     fmt = _fmt(fmt)
-    key = _key()
+    key = _key(optional=True)
     matter = None
     if _number(request_id):
         matter = db_session.scalars(select(Matter).where(Matter.number == int(request_id), _visible(key))).unique().one_or_none()
     if matter is None:
         raise Open311Error(404, "No such service request")
-    audit.record("open311.read", object_type="matter", object_id=matter.id, actor_username=f"open311:{key.name}"[:64])
+    audit.record("open311.read", object_type="matter", object_id=matter.id, actor_username=_who(key))
     db_session.commit()
     return _answer(fmt, "service_requests", "request", [_request_row(matter, key)])
 
@@ -297,7 +306,7 @@ def get_request(request_id, fmt):
 @bp.get("/tokens/<token>.<fmt>")
 def token(token, fmt):
     fmt = _fmt(fmt)
-    key = _key()
+    key = _key(optional=True)
     matter = None
     try:
         matter = db_session.scalars(select(Matter).where(Matter.id == uuid.UUID(token), _visible(key))).unique().one_or_none()

@@ -82,9 +82,12 @@ def test_errors_are_open311_errors(client, db, fmt):
         assert root.tag == "errors" and root.find("error/code").text == "400"
 
 
-def test_requests_need_a_key_and_stay_in_its_place(client, db):
-    """Reading requests without a key is 403; the 90-day window is enforced."""
-    assert client.get("/open311/v2/requests.json").status_code == 403
+def test_reads_without_a_key_get_the_public_view(client, db):
+    """Without a key, requests are readable as the spec has them, but redacted; the 90-day window is enforced."""
+    number = _file(client, db).get_json()[0]["service_request_id"]
+    public = client.get(f"/open311/v2/requests/{number}.json").get_json()
+    assert public[0]["description"] == "" and public[0]["address"] == ""
+    assert client.get("/open311/v2/requests.json").status_code == 200
     too_long = client.get(f"/open311/v2/requests.json?api_key={KEY}&start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z")
     assert too_long.status_code == 400
 
@@ -100,7 +103,7 @@ def test_partners_see_little_of_what_they_did_not_file(client, db):
 
 def test_every_error_under_open311_has_the_spec_shape(client):
     """No key, an unknown path and a wrong method all answer [{code, description}]."""
-    no_key = client.get("/open311/v2/requests.json")
+    no_key = client.post("/open311/v2/requests.json", data={"service_code": "ROAD-LIGHT"})
     assert no_key.status_code == 403 and set(no_key.get_json()[0]) == {"code", "description"}
     unknown = client.get("/open311/v2/nothing-here.json")
     assert unknown.status_code == 404 and set(unknown.get_json()[0]) == {"code", "description"}
