@@ -139,6 +139,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "users.read": frozenset(_STAFF | {Role.system_admin, Role.security_admin, Role.audit_admin}),
     "users.create": frozenset({Role.system_admin}),
     "users.update": frozenset({Role.system_admin}),
+    "open311.keys": frozenset({Role.system_admin}),
     "users.unlock": frozenset({Role.security_admin}),
     "audit.read": frozenset({Role.audit_admin}),
 }

@@ -117,3 +117,20 @@ def test_date_filters_as_clients_send_them(client):
     assert client.get(f"/open311/v2/requests.json?api_key={KEY}&start_date=2026-11-01T00:00:00 08:00").status_code == 200
     assert client.get(f"/open311/v2/requests.json?api_key={KEY}&end_date=0001-01-01T00:00:00Z").status_code == 400
     assert client.get(f"/open311/v2/requests/%C2%B2.json?api_key={KEY}").status_code == 404
+
+
+def test_system_admin_issues_and_revokes_keys(client, as_user, db):
+    """A key is shown once, works for filing, and stops working when revoked; only the system admin manages keys."""
+    from models import Place
+
+    admin = as_user("system_admin")
+    district = db.scalars(select(Place).where(Place.code == "411104")).one()
+    issued = client.post("/api/v1/open311-keys", json={"name": "市 12345 热线", "place_id": str(district.id)}, headers=admin)
+    assert issued.status_code == 201
+    key = issued.get_json()["api_key"]
+    assert all("api_key" not in k for k in client.get("/api/v1/open311-keys", headers=admin).get_json())
+    assert _file(client, db, api_key=key).status_code == 200
+    revoked = client.patch(f"/api/v1/open311-keys/{issued.get_json()['id']}", json={"is_active": False}, headers=admin)
+    assert revoked.status_code == 200
+    assert _file(client, db, api_key=key).status_code == 403
+    assert client.get("/api/v1/open311-keys", headers=as_user("district_admin")).status_code == 403
