@@ -80,13 +80,14 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.places.resources import blp as places_blp
     from api.population.resources import blp as population_blp
     from api.users.resources import blp as users_blp
+    from api.visits.resources import blp as visits_blp
 
     app.register_blueprint(health_bp)
     from api.open311.resources import bp as open311_bp
 
     app.register_blueprint(open311_bp)
     for blp in (auth_blp, places_blp, grids_blp, chain_blp, population_blp, matters_blp,
-                notifications_blp, photos_blp, open311_keys_blp, users_blp, audit_blp):
+                notifications_blp, photos_blp, open311_keys_blp, visits_blp, users_blp, audit_blp):
         api.register_blueprint(blp)
 
 

@@ -133,6 +133,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "posts.write": frozenset({Role.district_admin}),
     "matters.read": frozenset(_STAFF | {Role.resident, Role.unit_staff, Role.responder}),
     "photos.upload": frozenset(_STAFF | {Role.resident, Role.unit_staff, Role.responder}),
+    "visits.sync": frozenset({Role.grid_member, Role.community_staff}),
+    "visits.read": frozenset(_STAFF),
     "matters.export": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
     "matters.report": frozenset(_STAFF | {Role.resident}),
     "categories.write": frozenset({Role.district_admin}),

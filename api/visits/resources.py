@@ -1,0 +1,82 @@
+"""Door-knock visits (敲门行动): the week's plan, the offline sync, the list."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from api import audit
+from api.context import actor, authenticated, scope
+from api.errors import DomainError
+from api.extensions import Blueprint, QueryPage
+from api.geo.fields import point_out
+from api.visits import service
+from api.visits.schemas import (
+    MAX_BATCH,
+    PlanArgsSchema,
+    PlanItemSchema,
+    SyncAnswerSchema,
+    SyncSchema,
+    VisitItemSchema,
+    VisitQueryArgsSchema,
+    VisitSchema,
+)
+from models.db import db_session
+
+blp = Blueprint("visits", __name__, url_prefix="/api/v1", description="Door-knock visits (敲门行动)")
+
+
+def visit_view(visit) -> dict:
+    return {**{f: getattr(visit, f) for f in ("id", "household_id", "grid_cell_id", "visitor_id", "visited_at", "week",
+                                              "far_from_household", "result", "findings", "notes", "version")},
+            "location": point_out(visit.location)}
+
+
+class _VisitPage(QueryPage):
+    @property
+    def items(self):
+        return [visit_view(v) for v in super().items]
+
+
+@blp.route("/visits/sync")
+class Sync(MethodView):
+    @authenticated("visits.sync")
+    @blp.arguments(SyncSchema)
+    @blp.response(200, SyncAnswerSchema)
+    def post(self, body):
+        """Push visits recorded offline, in one go or several, repeats included: one result per
+        visit (`created`, `updated`, `unchanged`, or `rejected` with its reason); a rejected visit
+        does not hold up the others. Editing a synced visit sends the `version` the phone last saw."""
+        if len(body["visits"]) > MAX_BATCH:
+            raise DomainError("payload_too_large", status=413, limit=f"{MAX_BATCH} visits")
+        results = service.sync(db_session, scope(), actor().id, body["visits"], VisitItemSchema())
+        counts = {s: sum(1 for r in results if r["status"] == s) for s in ("created", "updated", "unchanged", "rejected")}
+        audit.record("visit.sync", object_type="visit", detail=counts)
+        db_session.commit()
+        return {"results": results}
+
+
+@blp.route("/visits")
+class Visits(MethodView):
+    @authenticated("visits.read")
+    @blp.arguments(VisitQueryArgsSchema, location="query")
+    @blp.response(200, VisitSchema(many=True))
+    @blp.paginate(_VisitPage)
+    def get(self, args):
+        """Visits within scope (a grid member: their cells'), newest first; `week=2026-W48`."""
+        return service.list_visits(scope(), visitor_id=actor().id, **args)
+
+
+@blp.route("/visits/plan")
+class Plan(MethodView):
+    @authenticated("visits.read")
+    @blp.arguments(PlanArgsSchema, location="query")
+    @blp.response(200, PlanItemSchema(many=True))
+    @blp.paginate(page_size=100)
+    def get(self, args, pagination_parameters):
+        """The week's door-knock plan: the households of the caller's cells (staff: any cell under
+        them, `grid_cell_id`), whether each was visited that ISO week, when last, and what is due —
+        the longest unvisited first."""
+        items = service.plan(db_session, scope(), args["week"], args.get("grid_cell_id"))
+        pagination_parameters.item_count = len(items)
+        first = pagination_parameters.first_item
+        return items[first:first + pagination_parameters.page_size]

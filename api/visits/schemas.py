@@ -1,0 +1,85 @@
+import marshmallow as ma
+
+from api.auth.schemas import GridCellRefSchema
+from api.extensions import InputSchema, OutputSchema, Text
+from api.geo.fields import PointInSchema, PointOutSchema
+from models import VisitResult
+
+WEEK = ma.validate.Regexp(r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$", error="An ISO week such as 2026-W48.")
+FINDING_TAGS = ("hazard", "dispute", "needs_help", "information_change", "other")
+MAX_BATCH = 500
+
+
+class FindingSchema(InputSchema):
+    tag = ma.fields.String(required=True, validate=ma.validate.OneOf(FINDING_TAGS))
+    needs_action = ma.fields.Boolean(load_default=False)
+    note = Text(allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class VisitItemSchema(InputSchema):
+    id = ma.fields.UUID(required=True, metadata={"description": "Made by the phone"})
+    household_id = ma.fields.UUID(required=True)
+    visited_at = ma.fields.AwareDateTime(required=True)
+    location = ma.fields.Nested(PointInSchema, allow_none=True)
+    result = ma.fields.Enum(VisitResult, by_value=True, required=True)
+    findings = ma.fields.List(ma.fields.Nested(FindingSchema), load_default=list, validate=ma.validate.Length(max=20))
+    notes = Text(allow_none=True, validate=ma.validate.Length(max=2000))
+    version = ma.fields.Integer(allow_none=True, metadata={"description": "The server version this edit starts from"})
+
+    @ma.post_load
+    def _findings_as_dicts(self, data, **kwargs):
+        data["findings"] = [dict(f) for f in data.get("findings") or []]
+        return data
+
+
+class SyncSchema(InputSchema):
+    visits = ma.fields.List(ma.fields.Raw(), required=True, validate=ma.validate.Length(min=1),
+                            metadata={"description": f"At most {MAX_BATCH} visits (413 above)"})
+
+
+class SyncResultSchema(OutputSchema):
+    id = ma.fields.String(allow_none=True)
+    status = ma.fields.String(required=True, metadata={"description": "created, updated, unchanged or rejected"})
+    version = ma.fields.Integer(metadata={"description": "The server's version of the visit now"})
+    reason = ma.fields.String(metadata={"description": "Why it was rejected"})
+
+
+class SyncAnswerSchema(OutputSchema):
+    results = ma.fields.List(ma.fields.Nested(SyncResultSchema), required=True)
+
+
+class VisitQueryArgsSchema(InputSchema):
+    week = ma.fields.String(validate=WEEK)
+    household_id = ma.fields.UUID()
+    mine = ma.fields.Boolean(load_default=False)
+
+
+class VisitSchema(OutputSchema):
+    id = ma.fields.UUID(required=True)
+    household_id = ma.fields.UUID(required=True)
+    grid_cell_id = ma.fields.UUID(required=True)
+    visitor_id = ma.fields.UUID(required=True)
+    visited_at = ma.fields.AwareDateTime(required=True)
+    week = ma.fields.String(required=True)
+    location = ma.fields.Nested(PointOutSchema, allow_none=True)
+    far_from_household = ma.fields.Boolean(required=True, metadata={"description": "Recorded over 200 m from the building"})
+    result = ma.fields.Enum(VisitResult, by_value=True, required=True)
+    findings = ma.fields.List(ma.fields.Dict(), required=True)
+    notes = ma.fields.String(allow_none=True)
+    version = ma.fields.Integer(required=True)
+
+
+class PlanArgsSchema(InputSchema):
+    week = ma.fields.String(required=True, validate=WEEK)
+    grid_cell_id = ma.fields.UUID()
+
+
+class PlanItemSchema(OutputSchema):
+    household_id = ma.fields.UUID(required=True)
+    address = ma.fields.String(required=True)
+    grid_cell = ma.fields.Nested(GridCellRefSchema, required=True)
+    members = ma.fields.Integer(required=True)
+    visited = ma.fields.Boolean(required=True, metadata={"description": "Visited in this week"})
+    visited_at = ma.fields.AwareDateTime(allow_none=True)
+    last_visited_at = ma.fields.AwareDateTime(allow_none=True)
+    due = ma.fields.Boolean(required=True)

@@ -1,0 +1,166 @@
+"""Door-knock visits (敲门行动): the offline sync and the week's plan. Plain functions.
+
+The sync follows the rules WatermelonDB gives its backends: records carry the phone's UUIDs; a push
+is one transaction with a result per record (each record in its own savepoint, so one bad record is
+rejected alone); a create for an id that exists is an update of that record, never a duplicate;
+the server's change counter (``version``), never the phone's clock, decides what is newer; the
+caller's scope is checked record by record.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import marshmallow as ma
+from geoalchemy2 import Geography
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import Point
+from sqlalchemy import Select, cast, func, select
+from sqlalchemy.orm import Session
+
+from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
+from models import Building, GridCell, Household, Visit, visit_versions
+
+CHINA = timezone(timedelta(hours=8))
+FUTURE_SLACK = timedelta(minutes=10)  # phones' clocks drift a little
+FAR_METRES = 200
+
+
+@scope_rule(Visit)
+def _visit_rule(scope: Scope):
+    return Visit.grid_cell_id.in_(cells_under(scope.place_paths))
+
+
+def iso_week(moment: datetime) -> str:
+    year, week, _ = moment.astimezone(CHINA).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_bounds(week: str) -> tuple[datetime, datetime]:
+    """Start and end (exclusive) of an ISO week, in China time, as aware datetimes."""
+    year, number = week.split("-W")
+    start = datetime.combine(date.fromisocalendar(int(year), int(number), 1), datetime.min.time(), CHINA)
+    return start, start + timedelta(days=7)
+
+
+def _content(item: dict) -> dict:
+    return {"household_id": str(item["household_id"]), "visited_at": item["visited_at"].astimezone(UTC).isoformat(),
+            "result": item["result"].value, "findings": item["findings"], "notes": item.get("notes"),
+            "location": [round(v, 7) for v in item["location"]] if item.get("location") else None}
+
+
+def _stored_content(visit: Visit) -> dict:
+    point = to_shape(visit.location) if visit.location is not None else None
+    return {"household_id": str(visit.household_id), "visited_at": visit.visited_at.astimezone(UTC).isoformat(),
+            "result": visit.result.value, "findings": visit.findings, "notes": visit.notes,
+            "location": [round(point.x, 7), round(point.y, 7)] if point else None}
+
+
+class Reject(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _apply(db: Session, scope: Scope, visitor_id, item: dict, now: datetime) -> tuple[str, Visit]:
+    if item["visited_at"] > now + FUTURE_SLACK:
+        raise Reject("visited_at is in the future")
+    household = db.scalars(select(Household).where(Household.id == item["household_id"],
+                                                   Household.grid_cell_id.in_(cells_under(scope.place_paths)))
+                           ).unique().one_or_none()
+    if household is None:
+        raise Reject("household not found in your cells")
+    visit = db.scalars(select(Visit).where(Visit.id == item["id"]).with_for_update(of=Visit)).unique().one_or_none()
+    if visit is not None and visit.visitor_id != visitor_id:
+        raise Reject("this id belongs to another user's visit")
+    if visit is not None and _stored_content(visit) == _content(item):
+        return "unchanged", visit
+    if visit is not None and item.get("version") != visit.version:
+        raise Reject(f"stale: the server has version {visit.version}")
+    status = "updated" if visit is not None else "created"
+    far = _far(db, household, item.get("location"))  # before the new row joins the session (autoflush)
+    version = db.scalar(visit_versions.next_value())
+    if visit is None:
+        visit = Visit(id=item["id"], visitor_id=visitor_id)
+    visit.household_id, visit.grid_cell_id = household.id, household.grid_cell_id
+    visit.visited_at, visit.week = item["visited_at"], iso_week(item["visited_at"])
+    visit.result, visit.findings, visit.notes = item["result"], item["findings"], item.get("notes")
+    visit.location = from_shape(Point(*item["location"]), srid=4326) if item.get("location") else None
+    visit.far_from_household, visit.version = far, version
+    db.add(visit)
+    db.flush()
+    return status, visit
+
+
+def _far(db: Session, household: Household, location) -> bool:
+    """Recorded more than FAR_METRES from the household's building: flagged, never refused."""
+    if not location or household.building_id is None:
+        return False
+    point = func.ST_SetSRID(func.ST_MakePoint(*location), 4326)
+    return bool(db.scalar(select(~func.ST_DWithin(cast(Building.location, Geography), cast(point, Geography), FAR_METRES))
+                          .where(Building.id == household.building_id)))
+
+
+def sync(db: Session, scope: Scope, visitor_id, items: list, item_schema: ma.Schema) -> list[dict]:
+    """Apply a batch; one result per record, in order. Nothing is lost to another record's error."""
+    now = datetime.now(UTC)
+    results, seen = [], set()
+    for raw in items:
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        try:
+            item = item_schema.load(raw)
+        except ma.ValidationError as exc:
+            results.append({"id": str(raw_id) if raw_id else None, "status": "rejected", "reason": _first(exc.messages)})
+            continue
+        if item["id"] in seen:
+            results.append({"id": str(item["id"]), "status": "rejected", "reason": "duplicate id in this batch"})
+            continue
+        seen.add(item["id"])
+        try:
+            with db.begin_nested():
+                status, visit = _apply(db, scope, visitor_id, item, now)
+            results.append({"id": str(item["id"]), "status": status, "version": visit.version})
+        except Reject as exc:
+            results.append({"id": str(item["id"]), "status": "rejected", "reason": exc.reason})
+    return results
+
+
+def _first(messages) -> str:
+    if isinstance(messages, dict):
+        key, value = next(iter(messages.items()))
+        return f"{key}: {_first(value)}"
+    if isinstance(messages, list) and messages:
+        return _first(messages[0])
+    return str(messages)
+
+
+def list_visits(scope: Scope, *, week: str | None = None, household_id=None, mine: bool = False, visitor_id=None) -> Select:
+    stmt = select(Visit)
+    if week:
+        stmt = stmt.where(Visit.week == week)
+    if household_id is not None:
+        stmt = stmt.where(Visit.household_id == household_id)
+    if mine:
+        stmt = stmt.where(Visit.visitor_id == visitor_id)
+    return scoped(stmt, Visit, scope).order_by(Visit.visited_at.desc(), Visit.id)
+
+
+def plan(db: Session, scope: Scope, week: str, grid_cell_id=None) -> list[dict]:
+    """The week's households: visited this week or not, when last, what is due (weekly follow-up
+    households first, then those not visited longest)."""
+    start, end = week_bounds(week)
+    if grid_cell_id is not None:
+        get_or_404(db, GridCell, grid_cell_id, scope, field="grid_cell_id")
+    this_week = (select(func.max(Visit.visited_at)).where(Visit.household_id == Household.id, Visit.visited_at >= start,
+                                                         Visit.visited_at < end).scalar_subquery())
+    last = (select(func.max(Visit.visited_at)).where(Visit.household_id == Household.id, Visit.visited_at < end)
+            .scalar_subquery())
+    stmt = scoped(select(Household, this_week.label("this_week"), last.label("last")), Household, scope)
+    if grid_cell_id is not None:
+        stmt = stmt.where(Household.grid_cell_id == grid_cell_id)
+    rows = db.execute(stmt.order_by(last.asc().nulls_first(), Household.address)).unique().all()
+    return [{"household_id": h.id, "address": h.address, "grid_cell": h.grid_cell, "members": h.members,
+             "visited": this_week_at is not None, "visited_at": this_week_at, "last_visited_at": last_at,
+             "due": this_week_at is None} for h, this_week_at, last_at in rows]
+
+

@@ -1,0 +1,51 @@
+"""Door-knock visits (敲门行动): recorded offline on the grid member's phone, synced later."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Sequence, String, Text, Uuid, false
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, created_at, str_enum, updated_at
+from models.population import Household
+
+# The server's change counter: every create or update of a visit takes the next value.
+visit_versions = Sequence("visit_versions", metadata=Base.metadata)
+
+
+class VisitResult(enum.StrEnum):
+    met = "met"
+    nobody_home = "nobody_home"
+    refused = "refused"
+
+
+class Visit(Base):
+    """One visit to one household. The id is the phone's own UUID, so a repeated sync finds it;
+    ``version`` comes from the server's counter and decides which edit is newer, never a clock."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id", ondelete="RESTRICT"), nullable=False,
+                                                    index=True)
+    grid_cell_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), nullable=False)
+    visitor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False)
+    visited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    week: Mapped[str] = mapped_column(String(8), nullable=False)  # ISO week in China time, e.g. 2026-W48
+    location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
+    far_from_household: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
+    result: Mapped[VisitResult] = mapped_column(str_enum(VisitResult, "visit_result"), nullable=False)
+    findings: Mapped[list] = mapped_column(JSONB, nullable=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+    household: Mapped[Household] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_visits_cell_week", "grid_cell_id", "week"),)

@@ -1,0 +1,124 @@
+"""Door-knock visits: offline sync with per-visit results, repeats, scope, stale edits; the plan."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from api.visits.service import iso_week
+from models import GridCell, Household, Visit
+
+LIJIANGLU_1 = "411104001001001"
+
+
+def _households(db, code=LIJIANGLU_1, n=3):
+    cell = db.scalars(select(GridCell).where(GridCell.code == code)).one()
+    return db.scalars(select(Household).where(Household.grid_cell_id == cell.id).order_by(Household.address).limit(n)).unique().all()
+
+
+def _visit(household, **overrides):
+    body = {"id": str(uuid.uuid4()), "household_id": str(household.id),
+            "visited_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(), "result": "met",
+            "findings": [{"tag": "information_change", "needs_action": False, "note": "新生儿"}], "notes": "一切正常"}
+    body.update(overrides)
+    return body
+
+
+def _sync(client, headers, visits):
+    return client.post("/api/v1/visits/sync", json={"visits": visits}, headers=headers)
+
+
+def test_a_batch_syncs_and_a_repeat_changes_nothing(client, as_user, db):
+    """Three visits are created; sending the same batch again answers unchanged and duplicates nothing."""
+    headers = as_user("grid_member")
+    batch = [_visit(h) for h in _households(db)]
+    first = _sync(client, headers, batch)
+    assert first.status_code == 200
+    assert [r["status"] for r in first.get_json()["results"]] == ["created"] * 3
+    again = _sync(client, headers, batch).get_json()["results"]
+    assert [r["status"] for r in again] == ["unchanged"] * 3
+    assert db.scalar(select(func.count(Visit.id))) == 3
+
+
+def test_a_partly_acknowledged_batch_is_replayed_safely(client, as_user, db):
+    """The phone lost the answer after two of four visits were stored: resending all four creates only the two missing."""
+    headers = as_user("grid_member")
+    households = _households(db, n=4)
+    batch = [_visit(h) for h in households]
+    _sync(client, headers, batch[:2])
+    results = _sync(client, headers, batch).get_json()["results"]
+    assert [r["status"] for r in results] == ["unchanged", "unchanged", "created", "created"]
+    assert db.scalar(select(func.count(Visit.id))) == 4
+
+
+def test_bad_visits_are_rejected_alone(client, as_user, db):
+    """A future visit, another grid's household, a duplicate id and a malformed one are rejected; the good one is kept."""
+    headers = as_user("grid_member")
+    mine = _households(db, n=1)[0]
+    foreign = _households(db, code="411104002001001", n=1)[0]
+    good = _visit(mine)
+    batch = [
+        good,
+        _visit(mine, visited_at=(datetime.now(UTC) + timedelta(days=1)).isoformat()),
+        _visit(foreign),
+        dict(good),
+        {"id": str(uuid.uuid4()), "household_id": str(mine.id), "result": "maybe"},
+        _visit(mine, location={"lng": 500, "lat": 33}),
+    ]
+    results = _sync(client, headers, batch).get_json()["results"]
+    assert [r["status"] for r in results] == ["created"] + ["rejected"] * 5
+    assert "future" in results[1]["reason"] and "your cells" in results[2]["reason"]
+    assert "duplicate" in results[3]["reason"] and results[4]["reason"]
+    assert db.scalar(select(func.count(Visit.id))) == 1
+
+
+def test_the_servers_counter_decides_which_edit_is_newer(client, as_user, db):
+    """An edit from the version the phone saw is applied; an edit from an older version is rejected as stale."""
+    headers = as_user("grid_member")
+    visit = _visit(_households(db, n=1)[0])
+    version = _sync(client, headers, [visit]).get_json()["results"][0]["version"]
+    edited = {**visit, "notes": "补充：老人独居", "version": version}
+    result = _sync(client, headers, [edited]).get_json()["results"][0]
+    assert result["status"] == "updated" and result["version"] > version
+    stale = {**visit, "notes": "旧手机上的修改", "version": version}
+    assert _sync(client, headers, [stale]).get_json()["results"][0]["status"] == "rejected"
+    assert db.get(Visit, uuid.UUID(visit["id"])).notes == "补充：老人独居"
+
+
+def test_oversize_batches_are_413(client, as_user, db):
+    """More than 500 visits in one push is refused whole."""
+    household = _households(db, n=1)[0]
+    response = _sync(client, as_user("grid_member"), [_visit(household) for _ in range(501)])
+    assert response.status_code == 413
+
+
+def test_far_visits_are_flagged_not_refused(client, as_user, db):
+    """A visit recorded 1 km from the building is kept and flagged."""
+    household = next(h for h in _households(db, n=10) if h.building is not None)
+    from geoalchemy2.shape import to_shape
+
+    b = to_shape(household.building.location)
+    near = _sync(client, as_user("grid_member"), [_visit(household, location={"lng": b.x, "lat": b.y})]).get_json()
+    far = _sync(client, as_user("grid_member"), [_visit(household, location={"lng": b.x + 0.01, "lat": b.y})]).get_json()
+    visits = {str(v.id): v for v in db.scalars(select(Visit))}
+    assert visits[near["results"][0]["id"]].far_from_household is False
+    assert visits[far["results"][0]["id"]].far_from_household is True
+
+
+def test_the_weeks_plan_and_the_list(client, as_user, db):
+    """After visiting two households, the plan shows them visited this week and the rest due; others' cells are not in it."""
+    headers = as_user("grid_member")
+    households = _households(db, n=2)
+    _sync(client, headers, [_visit(h) for h in households])
+    week = iso_week(datetime.now(UTC) - timedelta(hours=2))
+    plan = client.get(f"/api/v1/visits/plan?week={week}&page_size=100", headers=headers).get_json()
+    visited = {p["household_id"] for p in plan if p["visited"]}
+    assert visited == {str(h.id) for h in households}
+    assert all(p["due"] != p["visited"] for p in plan)
+    assert {p["grid_cell"]["code"] for p in plan} == {LIJIANGLU_1}
+    listed = client.get(f"/api/v1/visits?week={week}", headers=headers).get_json()
+    assert len(listed) == 2
+    assert client.get(f"/api/v1/visits?week={week}", headers=as_user("grid_member_2")).get_json() == []
+    assert client.get("/api/v1/visits/plan?week=2026-W99", headers=headers).status_code == 422
