@@ -63,6 +63,8 @@ class BaseConfig:
         self.LOGIN_RATE_PER_MINUTE = _int("LOGIN_RATE_PER_MINUTE", 30)
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.PHOTO_MAX_BYTES = _int("PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+        # Share of a cell's households to visit (plan templates cite at least 80%).
+        self.VISIT_TARGET_PERCENT = _int("VISIT_TARGET_PERCENT", 80)
         # Idempotency keys are kept this long (at least 24 hours).
         self.IDEMPOTENCY_TTL = max(_int("IDEMPOTENCY_TTL", 48 * 3600), 24 * 3600)
         self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 5)

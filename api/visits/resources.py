@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 
 from api import audit
@@ -16,6 +17,8 @@ from api.visits.schemas import (
     PlanItemSchema,
     SyncAnswerSchema,
     SyncSchema,
+    VisitCoverageArgsSchema,
+    VisitCoverageSchema,
     VisitItemSchema,
     VisitQueryArgsSchema,
     VisitSchema,
@@ -80,3 +83,18 @@ class Plan(MethodView):
         pagination_parameters.item_count = len(items)
         first = pagination_parameters.first_item
         return items[first:first + pagination_parameters.page_size]
+
+
+@blp.route("/visits/coverage")
+class Coverage(MethodView):
+    @authenticated("visits.read")
+    @blp.arguments(VisitCoverageArgsSchema, location="query")
+    @blp.response(200, VisitCoverageSchema(many=True))
+    @blp.paginate(page_size=100)
+    def get(self, args, pagination_parameters):
+        """Visit coverage of an ISO week per grid cell, community and street within scope, against
+        the target (`VISIT_TARGET_PERCENT`, 80 by default)."""
+        rows = service.coverage(db_session, scope(), args["week"], current_app.config["VISIT_TARGET_PERCENT"])
+        pagination_parameters.item_count = len(rows)
+        first = pagination_parameters.first_item
+        return rows[first:first + pagination_parameters.page_size]

@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from api.auth.schemas import GridCellRefSchema
+from api.auth.schemas import GridCellRefSchema, PlaceRefSchema
 from api.extensions import InputSchema, OutputSchema, Text
 from api.geo.fields import PointInSchema, PointOutSchema
 from models import VisitResult
@@ -67,6 +67,19 @@ class VisitSchema(OutputSchema):
     findings = ma.fields.List(ma.fields.Dict(), required=True)
     notes = ma.fields.String(allow_none=True)
     version = ma.fields.Integer(required=True)
+
+
+class VisitCoverageArgsSchema(InputSchema):
+    week = ma.fields.String(required=True, validate=WEEK)
+
+
+class VisitCoverageSchema(OutputSchema):
+    place = ma.fields.Nested(PlaceRefSchema, required=True, metadata={"description": "A grid cell, community or street"})
+    households = ma.fields.Integer(required=True)
+    visited = ma.fields.Integer(required=True, metadata={"description": "Households visited that week"})
+    coverage_percent = ma.fields.Float(required=True)
+    target_percent = ma.fields.Float(required=True)
+    meets_target = ma.fields.Boolean(required=True)
 
 
 class PlanArgsSchema(InputSchema):

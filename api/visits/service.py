@@ -164,3 +164,33 @@ def plan(db: Session, scope: Scope, week: str, grid_cell_id=None) -> list[dict]:
              "due": this_week_at is None} for h, this_week_at, last_at in rows]
 
 
+
+
+def coverage(db: Session, scope: Scope, week: str, target_percent: float) -> list[dict]:
+    """Households and visited households of the week per grid cell, community and street in scope."""
+    start, end = week_bounds(week)
+    visited = (select(Visit.household_id).where(Visit.visited_at >= start, Visit.visited_at < end).distinct()
+               .subquery())
+    per_cell = db.execute(
+        select(Household.grid_cell_id, func.count(Household.id), func.count(visited.c.household_id))
+        .outerjoin(visited, visited.c.household_id == Household.id)
+        .where(Household.grid_cell_id.in_(cells_under(scope.place_paths)))
+        .group_by(Household.grid_cell_id)).all()
+    if not per_cell:
+        return []
+    cells = {c.id: c for c in db.scalars(select(GridCell).where(GridCell.id.in_([r[0] for r in per_cell]))).unique()}
+    totals: dict = {}
+    for cell_id, households, done in per_cell:
+        cell = cells[cell_id]
+        chain = [cell, *reversed(cell.ancestors()[1:])]  # the cell, its community, its street
+        # a total for a place only when the whole place is in scope (a grid member sees cells only)
+        for place in (p for p in chain if any(p.path.startswith(path) for path in scope.place_paths)):
+            entry = totals.setdefault(place.id, {"place": place, "households": 0, "visited": 0})
+            entry["households"] += households
+            entry["visited"] += done
+    rows = []
+    for entry in sorted(totals.values(), key=lambda e: e["place"].code):
+        ratio = entry["visited"] / entry["households"] if entry["households"] else 0.0
+        rows.append({**entry, "coverage_percent": round(ratio * 100, 1),
+                     "meets_target": ratio * 100 >= target_percent, "target_percent": target_percent})
+    return rows

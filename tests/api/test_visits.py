@@ -122,3 +122,20 @@ def test_the_weeks_plan_and_the_list(client, as_user, db):
     assert len(listed) == 2
     assert client.get(f"/api/v1/visits?week={week}", headers=as_user("grid_member_2")).get_json() == []
     assert client.get("/api/v1/visits/plan?week=2026-W99", headers=headers).status_code == 422
+
+
+def test_coverage_per_cell_community_and_street(client, as_user, db):
+    """Coverage counts distinct visited households of the week, rolled up from cell to street."""
+    headers = as_user("grid_member")
+    households = _households(db, n=3)
+    _sync(client, headers, [_visit(households[0]), _visit(households[0]), _visit(households[1])])
+    week = iso_week(datetime.now(UTC) - timedelta(hours=2))
+    rows = client.get(f"/api/v1/visits/coverage?week={week}", headers=as_user("street_admin")).get_json()
+    by_code = {r["place"]["code"]: r for r in rows}
+    cell = by_code[LIJIANGLU_1]
+    total = db.scalar(select(func.count(Household.id)).where(Household.grid_cell_id == households[0].grid_cell_id))
+    assert cell["households"] == total and cell["visited"] == 2
+    assert cell["coverage_percent"] == round(2 / total * 100, 1) and cell["meets_target"] is False
+    assert by_code["411104001001"]["visited"] == 2 and by_code["411104001"]["visited"] == 2
+    mine = client.get(f"/api/v1/visits/coverage?week={week}", headers=headers).get_json()
+    assert [r["place"]["code"] for r in mine] == [LIJIANGLU_1]
