@@ -68,6 +68,7 @@ class MatterCreateSchema(InputSchema):
 
 class MatterQueryArgsSchema(InputSchema):
     status = ma.fields.Enum(MatterStatus, by_value=True)
+    source = ma.fields.Enum(MatterSource, by_value=True, metadata={"description": "e.g. door_knock findings"})
     category = ma.fields.String(validate=ma.validate.Length(min=1, max=20),
                                 metadata={"description": "A category code; a primary includes its secondaries"})
     grid_cell_id = ma.fields.UUID()

@@ -44,11 +44,12 @@ class Msg:
     photo_required = ("该类别须附照片。", "This category needs a photo.")
 
 
-# Sources each role may report from; door-knock findings and Open311 have their own doors.
+# Sources each role may report from (door-knock findings come mostly through the visit sync;
+# Open311 has its own door).
 SOURCES_BY_ROLE = {
     Role.resident: {MatterSource.app},
-    Role.grid_member: {MatterSource.app},
-    Role.community_staff: {MatterSource.app, MatterSource.console, MatterSource.hotline_12345},
+    Role.grid_member: {MatterSource.app, MatterSource.door_knock},
+    Role.community_staff: {MatterSource.app, MatterSource.console, MatterSource.hotline_12345, MatterSource.door_knock},
     Role.street_admin: {MatterSource.app, MatterSource.console, MatterSource.hotline_12345},
     Role.district_admin: {MatterSource.app, MatterSource.console, MatterSource.hotline_12345},
 }
@@ -173,8 +174,10 @@ def submit(db: Session, reporter: User | None, data: dict, *, open311_key=None, 
 
 def list_matters(scope: Scope, *, status=None, category=None, grid_cell_id=None, mine=False,
                  needs_placement=None, level=None, supervised=None, deadline_colour=None, community_id=None,
-                 created_from=None, created_to=None, q=None) -> Select:
+                 created_from=None, created_to=None, q=None, source=None) -> Select:
     stmt = select(Matter)
+    if source is not None:
+        stmt = stmt.where(Matter.source == source)
     if community_id is not None:
         stmt = stmt.where(Matter.grid_cell_id.in_(select(Place.id).where(Place.parent_id == community_id)))
     if created_from is not None:

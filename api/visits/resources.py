@@ -51,7 +51,7 @@ class Sync(MethodView):
         does not hold up the others. Editing a synced visit sends the `version` the phone last saw."""
         if len(body["visits"]) > MAX_BATCH:
             raise DomainError("payload_too_large", status=413, limit=f"{MAX_BATCH} visits")
-        results = service.sync(db_session, scope(), actor().id, body["visits"], VisitItemSchema())
+        results = service.sync(db_session, scope(), actor().user, body["visits"], VisitItemSchema())
         counts = {s: sum(1 for r in results if r["status"] == s) for s in ("created", "updated", "unchanged", "rejected")}
         audit.record("visit.sync", object_type="visit", detail=counts)
         db_session.commit()

@@ -18,8 +18,9 @@ from shapely.geometry import Point
 from sqlalchemy import Select, cast, func, select
 from sqlalchemy.orm import Session
 
+from api.matters import service as matters
 from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
-from models import Building, GridCell, Household, Visit, visit_versions
+from models import Building, GridCell, Household, MatterEvent, MatterSource, User, Visit, visit_versions
 
 CHINA = timezone(timedelta(hours=8))
 FUTURE_SLACK = timedelta(minutes=10)  # phones' clocks drift a little
@@ -49,10 +50,15 @@ def _content(item: dict) -> dict:
             "location": [round(v, 7) for v in item["location"]] if item.get("location") else None}
 
 
+def _phone_findings(findings: list) -> list:
+    """Findings as the phone sent them (without the matter ids the server added)."""
+    return [{k: v for k, v in finding.items() if k != "matter_id"} for finding in findings]
+
+
 def _stored_content(visit: Visit) -> dict:
     point = to_shape(visit.location) if visit.location is not None else None
     return {"household_id": str(visit.household_id), "visited_at": visit.visited_at.astimezone(UTC).isoformat(),
-            "result": visit.result.value, "findings": visit.findings, "notes": visit.notes,
+            "result": visit.result.value, "findings": _phone_findings(visit.findings), "notes": visit.notes,
             "location": [round(point.x, 7), round(point.y, 7)] if point else None}
 
 
@@ -62,7 +68,49 @@ class Reject(Exception):
         self.reason = reason
 
 
-def _apply(db: Session, scope: Scope, visitor_id, item: dict, now: datetime) -> tuple[str, Visit]:
+# What a finding that needs action becomes (issue 4's categories); information changes need none.
+FINDING_CATEGORIES = {"hazard": "SEC-HAZARD", "dispute": "DISP-NEIGHBOUR", "needs_help": "LIVE-HARDSHIP",
+                      "other": "OTHER-GENERAL"}
+FINDING_TEXT = {"hazard": "安全隐患", "dispute": "矛盾纠纷", "needs_help": "需要帮扶", "other": "其他事项"}
+
+
+def _findings_to_matters(db: Session, visitor: User, visit: Visit, household: Household, previous: list) -> list:
+    """A finding marked as needing action becomes a matter (source door_knock) in the visit's cell,
+    once: a finding already turned into a matter keeps its matter on later edits."""
+    kept = {(f.get("tag"), f.get("note")): f.get("matter_id") for f in previous if f.get("matter_id")}
+    findings = []
+    for finding in visit.findings:
+        finding = dict(finding)
+        key = (finding.get("tag"), finding.get("note"))
+        if finding.get("needs_action") and FINDING_CATEGORIES.get(finding.get("tag")):
+            if key in kept:
+                finding["matter_id"] = kept[key]
+            else:
+                matter = matters.submit(db, visitor, {
+                    "category": FINDING_CATEGORIES[finding["tag"]], "source": MatterSource.door_knock,
+                    "description": f"入户走访发现：{finding.get('note') or FINDING_TEXT[finding['tag']]}",
+                    "location": _where(db, visit, household), "address": household.address})
+                db.add(MatterEvent(matter_id=matter.id, at=datetime.now(UTC), actor_id=visitor.id,
+                                   actor_role=visitor.role.value, action="link_visit", from_status=matter.status.value,
+                                   to_status=matter.status.value, data={"visit_id": str(visit.id)}))
+                finding["matter_id"] = str(matter.id)
+        findings.append(finding)
+    return findings
+
+
+def _where(db: Session, visit: Visit, household: Household) -> tuple[float, float]:
+    """The visit's position, else the building's, else a point inside the cell."""
+    if visit.location is not None:
+        point = to_shape(visit.location)
+    elif household.building_id is not None:
+        point = to_shape(db.scalar(select(Building.location).where(Building.id == household.building_id)))
+    else:
+        point = to_shape(db.scalar(select(func.ST_PointOnSurface(GridCell.boundary)).where(GridCell.id == household.grid_cell_id)))
+    return point.x, point.y
+
+
+def _apply(db: Session, scope: Scope, visitor: User, item: dict, now: datetime) -> tuple[str, Visit]:
+    visitor_id = visitor.id
     if item["visited_at"] > now + FUTURE_SLACK:
         raise Reject("visited_at is in the future")
     household = db.scalars(select(Household).where(Household.id == item["household_id"],
@@ -78,6 +126,7 @@ def _apply(db: Session, scope: Scope, visitor_id, item: dict, now: datetime) -> 
     if visit is not None and item.get("version") != visit.version:
         raise Reject(f"stale: the server has version {visit.version}")
     status = "updated" if visit is not None else "created"
+    previous = [dict(f) for f in visit.findings] if visit is not None else []
     far = _far(db, household, item.get("location"))  # before the new row joins the session (autoflush)
     version = db.scalar(visit_versions.next_value())
     if visit is None:
@@ -88,6 +137,8 @@ def _apply(db: Session, scope: Scope, visitor_id, item: dict, now: datetime) -> 
     visit.location = from_shape(Point(*item["location"]), srid=4326) if item.get("location") else None
     visit.far_from_household, visit.version = far, version
     db.add(visit)
+    db.flush()
+    visit.findings = _findings_to_matters(db, visitor, visit, household, previous)
     db.flush()
     return status, visit
 
@@ -101,7 +152,7 @@ def _far(db: Session, household: Household, location) -> bool:
                           .where(Building.id == household.building_id)))
 
 
-def sync(db: Session, scope: Scope, visitor_id, items: list, item_schema: ma.Schema) -> list[dict]:
+def sync(db: Session, scope: Scope, visitor: User, items: list, item_schema: ma.Schema) -> list[dict]:
     """Apply a batch; one result per record, in order. Nothing is lost to another record's error."""
     now = datetime.now(UTC)
     results, seen = [], set()
@@ -118,7 +169,7 @@ def sync(db: Session, scope: Scope, visitor_id, items: list, item_schema: ma.Sch
         seen.add(item["id"])
         try:
             with db.begin_nested():
-                status, visit = _apply(db, scope, visitor_id, item, now)
+                status, visit = _apply(db, scope, visitor, item, now)
             results.append({"id": str(item["id"]), "status": status, "version": visit.version})
         except Reject as exc:
             results.append({"id": str(item["id"]), "status": "rejected", "reason": exc.reason})

@@ -139,3 +139,30 @@ def test_coverage_per_cell_community_and_street(client, as_user, db):
     assert by_code["411104001001"]["visited"] == 2 and by_code["411104001"]["visited"] == 2
     mine = client.get(f"/api/v1/visits/coverage?week={week}", headers=headers).get_json()
     assert [r["place"]["code"] for r in mine] == [LIJIANGLU_1]
+
+
+def test_findings_that_need_action_become_door_knock_matters_once(client, as_user, db):
+    """A hazard found on a visit becomes one door_knock matter in the cell, linked both ways; repeats and edits keep it single."""
+    from models import Matter, MatterEvent
+
+    headers = as_user("grid_member")
+    household = _households(db, n=1)[0]
+    before = db.scalar(select(func.count(Matter.id)))
+    visit = _visit(household, findings=[{"tag": "hazard", "needs_action": True, "note": "楼道堆放杂物堵塞"},
+                                        {"tag": "information_change", "needs_action": False, "note": "新住户"}])
+    result = _sync(client, headers, [visit]).get_json()["results"][0]
+    _sync(client, headers, [visit])  # the phone sends it again
+    stored = db.get(Visit, uuid.UUID(visit["id"]))
+    matter_id = stored.findings[0]["matter_id"]
+    assert "matter_id" not in stored.findings[1]
+    matter = db.get(Matter, uuid.UUID(matter_id))
+    assert matter.source.value == "door_knock" and matter.grid_cell_id == household.grid_cell_id
+    assert matter.category.code == "SEC-HAZARD" and "楼道堆放杂物堵塞" in matter.description
+    link = db.scalars(select(MatterEvent).where(MatterEvent.matter_id == matter.id, MatterEvent.action == "link_visit")).one()
+    assert link.data == {"visit_id": visit["id"]}
+    edited = {**visit, "notes": "复查", "version": result["version"]}
+    assert _sync(client, headers, [edited]).get_json()["results"][0]["status"] == "updated"
+    assert db.get(Visit, uuid.UUID(visit["id"])).findings[0]["matter_id"] == matter_id
+    assert db.scalar(select(func.count(Matter.id))) == before + 1
+    listed = client.get("/api/v1/matters?source=door_knock", headers=as_user("community_staff")).get_json()
+    assert matter_id in {m["id"] for m in listed} and all(m["source"] == "door_knock" for m in listed)
