@@ -42,6 +42,8 @@ class Visit(Base):
     result: Mapped[VisitResult] = mapped_column(str_enum(VisitResult, "visit_result"), nullable=False)
     findings: Mapped[list] = mapped_column(JSONB, nullable=False)
     notes: Mapped[str | None] = mapped_column(Text)
+    # Changes to the household's roster seen on the visit, as sent, with the resident each one touched.
+    roster_changes: Mapped[list] = mapped_column(JSONB, nullable=False, server_default="[]")
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

@@ -30,7 +30,8 @@ blp = Blueprint("visits", __name__, url_prefix="/api/v1", description="Door-knoc
 
 def visit_view(visit) -> dict:
     return {**{f: getattr(visit, f) for f in ("id", "household_id", "grid_cell_id", "visitor_id", "visited_at", "week",
-                                              "far_from_household", "result", "findings", "notes", "version")},
+                                              "far_from_household", "result", "findings", "notes", "roster_changes",
+                                              "version")},
             "location": point_out(visit.location)}
 
 
@@ -51,7 +52,8 @@ class Sync(MethodView):
         does not hold up the others. Editing a synced visit sends the `version` the phone last saw."""
         if len(body["visits"]) > MAX_BATCH:
             raise DomainError("payload_too_large", status=413, limit=f"{MAX_BATCH} visits")
-        results = service.sync(db_session, scope(), actor().user, body["visits"], VisitItemSchema())
+        results = service.sync(db_session, scope(), actor().user, body["visits"], VisitItemSchema(),
+                               current_app.extensions["gridgov.identity"])
         counts = {s: sum(1 for r in results if r["status"] == s) for s in ("created", "updated", "unchanged", "rejected")}
         audit.record("visit.sync", object_type="visit", detail=counts)
         db_session.commit()

@@ -1,9 +1,9 @@
 import marshmallow as ma
 
 from api.auth.schemas import GridCellRefSchema, PlaceRefSchema
-from api.extensions import InputSchema, OutputSchema, Text
+from api.extensions import MOBILE, InputSchema, OutputSchema, Text
 from api.geo.fields import PointInSchema, PointOutSchema
-from models import VisitResult
+from models import ResidentKind, VisitResult
 
 WEEK = ma.validate.Regexp(r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$", error="An ISO week such as 2026-W48.")
 FINDING_TAGS = ("hazard", "dispute", "needs_help", "information_change", "other")
@@ -16,6 +16,16 @@ class FindingSchema(InputSchema):
     note = Text(allow_none=True, validate=ma.validate.Length(max=500))
 
 
+class RosterChangeSchema(InputSchema):
+    """One change to the household's roster seen on the visit."""
+
+    change = ma.fields.String(required=True, validate=ma.validate.OneOf(["moved_in", "moved_out", "phone_changed"]))
+    resident_id = ma.fields.UUID(allow_none=True, metadata={"description": "moved_out, phone_changed"})
+    name = Text(allow_none=True, validate=ma.validate.Length(min=1, max=50), metadata={"description": "moved_in"})
+    kind = ma.fields.Enum(ResidentKind, by_value=True, allow_none=True, metadata={"description": "moved_in"})
+    phone = ma.fields.String(allow_none=True, validate=MOBILE)
+
+
 class VisitItemSchema(InputSchema):
     id = ma.fields.UUID(required=True, metadata={"description": "Made by the phone"})
     household_id = ma.fields.UUID(required=True)
@@ -24,11 +34,15 @@ class VisitItemSchema(InputSchema):
     result = ma.fields.Enum(VisitResult, by_value=True, required=True)
     findings = ma.fields.List(ma.fields.Nested(FindingSchema), load_default=list, validate=ma.validate.Length(max=20))
     notes = Text(allow_none=True, validate=ma.validate.Length(max=2000))
+    roster_changes = ma.fields.List(ma.fields.Nested(RosterChangeSchema), load_default=list,
+                                    validate=ma.validate.Length(max=20))
     version = ma.fields.Integer(allow_none=True, metadata={"description": "The server version this edit starts from"})
 
     @ma.post_load
     def _findings_as_dicts(self, data, **kwargs):
         data["findings"] = [dict(f) for f in data.get("findings") or []]
+        data["roster_changes"] = [{k: (str(v) if k in ("resident_id", "kind") and v is not None else v)
+                                   for k, v in change.items()} for change in data.get("roster_changes") or []]
         return data
 
 
@@ -66,6 +80,7 @@ class VisitSchema(OutputSchema):
     result = ma.fields.Enum(VisitResult, by_value=True, required=True)
     findings = ma.fields.List(ma.fields.Dict(), required=True)
     notes = ma.fields.String(allow_none=True)
+    roster_changes = ma.fields.List(ma.fields.Dict(), required=True)
     version = ma.fields.Integer(required=True)
 
 

@@ -18,9 +18,22 @@ from shapely.geometry import Point
 from sqlalchemy import Select, cast, func, select
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.matters import service as matters
 from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
-from models import Building, GridCell, Household, MatterEvent, MatterSource, User, Visit, visit_versions
+from api.population import service as population
+from models import (
+    Building,
+    GridCell,
+    Household,
+    MatterEvent,
+    MatterSource,
+    Resident,
+    ResidentKind,
+    User,
+    Visit,
+    visit_versions,
+)
 
 CHINA = timezone(timedelta(hours=8))
 FUTURE_SLACK = timedelta(minutes=10)  # phones' clocks drift a little
@@ -47,6 +60,7 @@ def week_bounds(week: str) -> tuple[datetime, datetime]:
 def _content(item: dict) -> dict:
     return {"household_id": str(item["household_id"]), "visited_at": item["visited_at"].astimezone(UTC).isoformat(),
             "result": item["result"].value, "findings": item["findings"], "notes": item.get("notes"),
+            "roster_changes": item.get("roster_changes") or [],
             "location": [round(v, 7) for v in item["location"]] if item.get("location") else None}
 
 
@@ -59,6 +73,7 @@ def _stored_content(visit: Visit) -> dict:
     point = to_shape(visit.location) if visit.location is not None else None
     return {"household_id": str(visit.household_id), "visited_at": visit.visited_at.astimezone(UTC).isoformat(),
             "result": visit.result.value, "findings": _phone_findings(visit.findings), "notes": visit.notes,
+            "roster_changes": [{k: v for k, v in c.items() if k != "applied_to"} for c in visit.roster_changes],
             "location": [round(point.x, 7), round(point.y, 7)] if point else None}
 
 
@@ -98,6 +113,36 @@ def _findings_to_matters(db: Session, visitor: User, visit: Visit, household: Ho
     return findings
 
 
+def _apply_roster(db: Session, scope: Scope, visitor: User, visit: Visit, household: Household,
+                  changes: list, cipher) -> list:
+    """Apply what the grid member saw at the door to the population base; each change is audited
+    with the visit it came from, and remembers the resident it touched."""
+    applied = []
+    for change in changes:
+        kind = change["change"]
+        if kind == "moved_in":
+            if not change.get("name"):
+                raise Reject("moved_in needs a name")
+            resident = population.create_resident(db, scope, cipher, {
+                "household_id": household.id, "name": change["name"], "phone": change.get("phone"),
+                "kind": ResidentKind(change.get("kind") or "registered")})
+        else:
+            resident = db.scalars(select(Resident).where(Resident.id == change.get("resident_id"),
+                                                         Resident.household_id == household.id)).unique().one_or_none()
+            if resident is None:
+                raise Reject(f"{kind}: no such resident in this household")
+            if kind == "moved_out":
+                resident.moved_out_on = visit.visited_at.astimezone(CHINA).date()
+            else:
+                if not change.get("phone"):
+                    raise Reject("phone_changed needs a phone")
+                resident.phone = change["phone"]
+        audit.record(f"resident.{kind}", object_type="resident", object_id=resident.id, actor_user=visitor,
+                     detail={"visit_id": str(visit.id)})
+        applied.append({**change, "applied_to": str(resident.id)})
+    return applied
+
+
 def _where(db: Session, visit: Visit, household: Household) -> tuple[float, float]:
     """The visit's position, else the building's, else a point inside the cell."""
     if visit.location is not None:
@@ -109,7 +154,7 @@ def _where(db: Session, visit: Visit, household: Household) -> tuple[float, floa
     return point.x, point.y
 
 
-def _apply(db: Session, scope: Scope, visitor: User, item: dict, now: datetime) -> tuple[str, Visit]:
+def _apply(db: Session, scope: Scope, visitor: User, item: dict, now: datetime, cipher) -> tuple[str, Visit]:
     visitor_id = visitor.id
     if item["visited_at"] > now + FUTURE_SLACK:
         raise Reject("visited_at is in the future")
@@ -126,6 +171,8 @@ def _apply(db: Session, scope: Scope, visitor: User, item: dict, now: datetime) 
     if visit is not None and item.get("version") != visit.version:
         raise Reject(f"stale: the server has version {visit.version}")
     status = "updated" if visit is not None else "created"
+    if visit is not None and _stored_content(visit)["roster_changes"] != (item.get("roster_changes") or []):
+        raise Reject("roster changes of a synced visit cannot be edited; record them on a new visit")
     previous = [dict(f) for f in visit.findings] if visit is not None else []
     far = _far(db, household, item.get("location"))  # before the new row joins the session (autoflush)
     version = db.scalar(visit_versions.next_value())
@@ -136,6 +183,9 @@ def _apply(db: Session, scope: Scope, visitor: User, item: dict, now: datetime) 
     visit.result, visit.findings, visit.notes = item["result"], item["findings"], item.get("notes")
     visit.location = from_shape(Point(*item["location"]), srid=4326) if item.get("location") else None
     visit.far_from_household, visit.version = far, version
+    if status == "created":
+        visit.roster_changes = _apply_roster(db, scope, visitor, visit, household, item.get("roster_changes") or [],
+                                             cipher)
     db.add(visit)
     db.flush()
     visit.findings = _findings_to_matters(db, visitor, visit, household, previous)
@@ -152,7 +202,7 @@ def _far(db: Session, household: Household, location) -> bool:
                           .where(Building.id == household.building_id)))
 
 
-def sync(db: Session, scope: Scope, visitor: User, items: list, item_schema: ma.Schema) -> list[dict]:
+def sync(db: Session, scope: Scope, visitor: User, items: list, item_schema: ma.Schema, cipher) -> list[dict]:
     """Apply a batch; one result per record, in order. Nothing is lost to another record's error."""
     now = datetime.now(UTC)
     results, seen = [], set()
@@ -169,7 +219,7 @@ def sync(db: Session, scope: Scope, visitor: User, items: list, item_schema: ma.
         seen.add(item["id"])
         try:
             with db.begin_nested():
-                status, visit = _apply(db, scope, visitor, item, now)
+                status, visit = _apply(db, scope, visitor, item, now, cipher)
             results.append({"id": str(item["id"]), "status": status, "version": visit.version})
         except Reject as exc:
             results.append({"id": str(item["id"]), "status": "rejected", "reason": exc.reason})

@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('result', sa.Enum('met', 'nobody_home', 'refused', name='visit_result', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('findings', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('roster_changes', postgresql.JSONB(astext_type=sa.Text()), server_default='[]', nullable=False),
     sa.Column('version', sa.BigInteger(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),

@@ -166,3 +166,38 @@ def test_findings_that_need_action_become_door_knock_matters_once(client, as_use
     assert db.scalar(select(func.count(Matter.id))) == before + 1
     listed = client.get("/api/v1/matters?source=door_knock", headers=as_user("community_staff")).get_json()
     assert matter_id in {m["id"] for m in listed} and all(m["source"] == "door_knock" for m in listed)
+
+
+def test_roster_changes_update_the_population_base_attributed_to_the_visit(client, as_user, db):
+    """Someone moved in, someone moved out, a phone changed: the residents change, each change audited with the visit."""
+    from models import AuditEvent, Resident
+
+    headers = as_user("grid_member")
+    household = next(h for h in _households(db, n=10) if h.members >= 2)
+    leaving, staying = db.scalars(select(Resident).where(Resident.household_id == household.id)
+                                  .order_by(Resident.name)).unique().all()[:2]
+    visit = _visit(household, roster_changes=[
+        {"change": "moved_in", "name": "新住户王某", "kind": "migrant", "phone": "13911112222"},
+        {"change": "moved_out", "resident_id": str(leaving.id)},
+        {"change": "phone_changed", "resident_id": str(staying.id), "phone": "13933334444"},
+    ])
+    assert _sync(client, headers, [visit]).get_json()["results"][0]["status"] == "created"
+    assert _sync(client, headers, [visit]).get_json()["results"][0]["status"] == "unchanged"
+    db.expire_all()
+    newcomer = db.scalars(select(Resident).where(Resident.name == "新住户王某")).unique().one()
+    assert newcomer.household_id == household.id and newcomer.kind.value == "migrant"
+    assert db.get(Resident, leaving.id).moved_out_on is not None
+    assert db.get(Resident, staying.id).phone == "13933334444"
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action.in_(
+        ["resident.moved_in", "resident.moved_out", "resident.phone_changed"]))).all()
+    assert len(events) == 3 and all(e.detail == {"visit_id": visit["id"]} for e in events)
+    stored = db.get(Visit, uuid.UUID(visit["id"]))
+    assert stored.roster_changes[0]["applied_to"] == str(newcomer.id)
+
+
+def test_a_bad_roster_change_rejects_its_visit_alone(client, as_user, db):
+    """A move-out of someone not in the household rejects that visit; the other visit of the batch is kept."""
+    households = _households(db, n=2)
+    bad = _visit(households[0], roster_changes=[{"change": "moved_out", "resident_id": str(uuid.uuid4())}])
+    results = _sync(client, as_user("grid_member"), [bad, _visit(households[1])]).get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "created"] and "no such resident" in results[0]["reason"]
