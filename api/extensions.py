@@ -85,6 +85,17 @@ class Text(ma.fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+def view_page(view):
+    """A QueryPage whose rows are shown through ``view`` (an ORM object → the dict its schema dumps)."""
+
+    class ViewPage(QueryPage):
+        @property
+        def items(self):
+            return [view(row) for row in super().items]
+
+    return ViewPage
+
+
 class InputSchema(ma.Schema):
     """Base of every request body schema: unknown fields are refused (422), and so are strings
     holding characters PostgreSQL cannot store (NUL, lone surrogates). In the query string,

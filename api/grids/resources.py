@@ -15,7 +15,7 @@ from sqlalchemy.orm import undefer
 from api import audit
 from api.context import authenticated, scope
 from api.errors import Conflict, NotFound, ValidationFailed, field_error
-from api.extensions import Blueprint, ErrorSchema, QueryPage
+from api.extensions import Blueprint, ErrorSchema, view_page
 from api.geo.coords import CoordSystem, from_wgs84, to_wgs84
 from api.grids import service
 from api.grids.geometry import boundary_geojson, convert_geometry
@@ -76,10 +76,6 @@ def _apply_one(feature: dict, coord_system) -> None:
         raise ValidationFailed({_FEATURE_FIELDS.get(k, k): v for k, v in problems.items()}) from None
 
 
-class _CellPage(QueryPage):
-    @property
-    def items(self):
-        return [cell_view(cell) for cell in super().items]
 
 
 def _allow_large_body(view):
@@ -98,7 +94,7 @@ class GridCells(MethodView):
     @authenticated("places.read")
     @blp.arguments(GridCellQueryArgsSchema, location="query")
     @blp.response(200, GridCellSchema(many=True))
-    @blp.paginate(_CellPage)
+    @blp.paginate(view_page(cell_view))
     def get(self, args):
         """Grid cells within the caller's scope."""
         return service.list_cells(scope(), **args)

@@ -9,6 +9,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from api.matters.service import YELLOW_FROM
 from api.matters.workflow import OPEN, responsible
 from api.notifications import service as notifications
 from models import DeadlineReminder, Matter
@@ -24,9 +25,8 @@ def _reminded(kind: str):
 def sweep(db: Session, now: datetime | None = None) -> dict:
     """Send the reminders that are due; safe to run from several workers at once."""
     now = now or datetime.now(UTC)
-    yellow_from = Matter.stage_due_at - (Matter.stage_due_at - Matter.stage_started_at) / 4
     overdue = and_(Matter.stage_due_at <= now, ~_reminded("red"))
-    due_soon = and_(Matter.stage_due_at > now, yellow_from <= now, ~_reminded("yellow"))
+    due_soon = and_(Matter.stage_due_at > now, YELLOW_FROM <= now, ~_reminded("yellow"))
     matters = db.scalars(select(Matter).where(Matter.status.in_(OPEN), Matter.stage_due_at.isnot(None),
                                               or_(overdue, due_soon)).limit(BATCH)).unique().all()
     sent = {"red": 0, "yellow": 0}

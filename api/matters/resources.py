@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from api import audit, ratelimit
 from api.context import actor, authenticated, scope
-from api.extensions import Blueprint, ErrorSchema, QueryPage
+from api.extensions import Blueprint, ErrorSchema, QueryPage, view_page
 from api.geo.coords import to_wgs84
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
@@ -27,7 +27,7 @@ from api.matters.schemas import (
     TransitionSchema,
 )
 from api.policy import scoped
-from models import Matter, Role
+from models import Matter
 from models.db import db_session
 
 EXPORT_LIMIT = 10000
@@ -35,13 +35,12 @@ REPORTS_PER_HOUR = 60
 
 blp = Blueprint("matters", __name__, url_prefix="/api/v1", description="Resident matters (事件)")
 
-STAFF_SEE_REPORTERS = {Role.grid_member, Role.community_staff, Role.street_admin, Role.district_admin}
 
 
 def matter_view(matter, *, with_photos: bool = False) -> dict:
     viewer = actor()
     show_reporter = matter.reporter is not None and (
-        not matter.anonymous or viewer.id == matter.reporter_id or viewer.role in STAFF_SEE_REPORTERS)
+        not matter.anonymous or viewer.id == matter.reporter_id or viewer.role in service.AREA_ROLES)
     return {
         **{name: getattr(matter, name) for name in ("id", "number", "category", "description", "address",
                                                    "grid_cell", "needs_placement", "source", "status",
@@ -57,10 +56,6 @@ def matter_view(matter, *, with_photos: bool = False) -> dict:
     }
 
 
-class _MatterPage(QueryPage):
-    @property
-    def items(self):
-        return [matter_view(m) for m in super().items]
 
 
 @blp.route("/matter-categories")
@@ -116,7 +111,7 @@ class Matters(MethodView):
     @authenticated("matters.read")
     @blp.arguments(MatterQueryArgsSchema, location="query")
     @blp.response(200, MatterSchema(many=True))
-    @blp.paginate(_MatterPage)
+    @blp.paginate(view_page(matter_view))
     def get(self, args):
         """Matters within scope: a resident's own; a grid member's cells'; staff's area; newest first."""
         return service.list_matters(scope(), **args)

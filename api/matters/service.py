@@ -56,6 +56,8 @@ SOURCES_BY_ROLE = {
 
 
 AREA_ROLES = {Role.grid_member, Role.community_staff, Role.street_admin, Role.district_admin}
+# When a stage turns yellow: the start of its last quarter (SQL; deadline_colour is the same rule in Python).
+YELLOW_FROM = Matter.stage_due_at - (Matter.stage_due_at - Matter.stage_started_at) / 4
 
 
 @scope_rule(Matter)
@@ -192,10 +194,9 @@ def list_matters(scope: Scope, *, status=None, category=None, grid_cell_id=None,
         stmt = stmt.where(Matter.supervised.is_(supervised))
     if deadline_colour is not None:
         now = datetime.now(UTC)
-        yellow_from = Matter.stage_due_at - (Matter.stage_due_at - Matter.stage_started_at) / 4
         stmt = stmt.where({"red": Matter.stage_due_at <= now,
-                           "yellow": and_(Matter.stage_due_at > now, yellow_from <= now),
-                           "green": yellow_from > now}[deadline_colour])
+                           "yellow": and_(Matter.stage_due_at > now, YELLOW_FROM <= now),
+                           "green": YELLOW_FROM > now}[deadline_colour])
     if status is not None:
         stmt = stmt.where(Matter.status == status)
     if category:

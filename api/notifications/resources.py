@@ -8,7 +8,7 @@ from flask.views import MethodView
 from api import audit
 from api.context import actor, authenticated
 from api.errors import current_language
-from api.extensions import Blueprint, InputSchema, OutputSchema, QueryPage
+from api.extensions import Blueprint, InputSchema, OutputSchema, view_page
 from api.notifications import service
 from models.db import db_session
 
@@ -38,11 +38,6 @@ class MarkReadResultSchema(OutputSchema):
     marked = ma.fields.Integer(required=True)
 
 
-class _Page(QueryPage):
-    @property
-    def items(self):
-        lang = current_language()
-        return [service.render(n, lang) for n in super().items]
 
 
 @blp.route("/notifications")
@@ -50,7 +45,7 @@ class Notifications(MethodView):
     @authenticated()
     @blp.arguments(NotificationQueryArgsSchema, location="query")
     @blp.response(200, NotificationSchema(many=True))
-    @blp.paginate(_Page)
+    @blp.paginate(view_page(lambda n: service.render(n, current_language())))
     def get(self, args):
         """My notifications, newest first, in my language."""
         return service.list_for(actor().id, **args)

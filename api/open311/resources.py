@@ -18,13 +18,13 @@ from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, json, request
-from geoalchemy2.shape import to_shape
 from sqlalchemy import and_, or_, select
 from werkzeug.exceptions import HTTPException
 
 from api import audit, ratelimit
 from api.errors import DomainError
 from api.geo.coords import valid_lng_lat
+from api.geo.fields import point_out
 from api.grids.geometry import GeometryProblem
 from api.matters import service as matters
 from api.matters.service import PRIVATE_PRIMARIES
@@ -190,7 +190,8 @@ def service_definition(code, fmt):
 # --- requests --------------------------------------------------------------------------------------
 
 def _request_row(matter: Matter, key: Open311Key | None) -> dict:
-    lng, lat = matters_point(matter)
+    point = point_out(matter.location)
+    lng, lat = point["lng"], point["lat"]
     own = key is not None and matter.open311_key_id == key.id
     if not own:  # another reporter's words and exact place stay in GridGov
         lng, lat = round(lng, 3), round(lat, 3)
@@ -215,9 +216,6 @@ def _request_row(matter: Matter, key: Open311Key | None) -> dict:
     }
 
 
-def matters_point(matter: Matter) -> tuple[float, float]:
-    point = to_shape(matter.location)
-    return point.x, point.y
 
 
 def _visible(key: Open311Key | None):

@@ -7,7 +7,7 @@ from flask.views import MethodView
 
 from api import audit
 from api.context import authenticated, scope
-from api.extensions import Blueprint, ErrorSchema, QueryPage
+from api.extensions import Blueprint, ErrorSchema, QueryPage, view_page
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
 from api.policy import get_or_404
@@ -56,10 +56,6 @@ def building_view(building: Building) -> dict:
             "location": point_out(building.location)}
 
 
-class _BuildingPage(QueryPage):
-    @property
-    def items(self):
-        return [building_view(b) for b in super().items]
 
 
 # --- residents -----------------------------------------------------------------------------------
@@ -214,7 +210,7 @@ class Buildings(MethodView):
     @authenticated("population.read")
     @blp.arguments(BuildingQueryArgsSchema, location="query")
     @blp.response(200, BuildingSchema(many=True))
-    @blp.paginate(_BuildingPage)
+    @blp.paginate(view_page(building_view))
     def get(self, args):
         """Buildings of the caller's cells."""
         return service.list_buildings(scope(), **args)

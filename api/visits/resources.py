@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
+from flask_smorest import Page
 
 from api import audit
 from api.context import actor, authenticated, scope
 from api.errors import DomainError
-from api.extensions import Blueprint, QueryPage
+from api.extensions import Blueprint, view_page
 from api.geo.fields import point_out
 from api.visits import service
 from api.visits.schemas import (
@@ -35,10 +36,6 @@ def visit_view(visit) -> dict:
             "location": point_out(visit.location)}
 
 
-class _VisitPage(QueryPage):
-    @property
-    def items(self):
-        return [visit_view(v) for v in super().items]
 
 
 @blp.route("/visits/sync")
@@ -65,7 +62,7 @@ class Visits(MethodView):
     @authenticated("visits.read")
     @blp.arguments(VisitQueryArgsSchema, location="query")
     @blp.response(200, VisitSchema(many=True))
-    @blp.paginate(_VisitPage)
+    @blp.paginate(view_page(visit_view))
     def get(self, args):
         """Visits within scope (a grid member: their cells'), newest first; `week=2026-W48`."""
         return service.list_visits(scope(), visitor_id=actor().id, **args)
@@ -76,15 +73,12 @@ class Plan(MethodView):
     @authenticated("visits.read")
     @blp.arguments(PlanArgsSchema, location="query")
     @blp.response(200, PlanItemSchema(many=True))
-    @blp.paginate(page_size=100)
-    def get(self, args, pagination_parameters):
+    @blp.paginate(Page, page_size=100)
+    def get(self, args):
         """The week's door-knock plan: the households of the caller's cells (staff: any cell under
         them, `grid_cell_id`), whether each was visited that ISO week, when last, and what is due —
         the longest unvisited first."""
-        items = service.plan(db_session, scope(), args["week"], args.get("grid_cell_id"))
-        pagination_parameters.item_count = len(items)
-        first = pagination_parameters.first_item
-        return items[first:first + pagination_parameters.page_size]
+        return service.plan(db_session, scope(), args["week"], args.get("grid_cell_id"))
 
 
 @blp.route("/visits/coverage")
@@ -92,11 +86,8 @@ class Coverage(MethodView):
     @authenticated("visits.read")
     @blp.arguments(VisitCoverageArgsSchema, location="query")
     @blp.response(200, VisitCoverageSchema(many=True))
-    @blp.paginate(page_size=100)
-    def get(self, args, pagination_parameters):
+    @blp.paginate(Page, page_size=100)
+    def get(self, args):
         """Visit coverage of an ISO week per grid cell, community and street within scope, against
         the target (`VISIT_TARGET_PERCENT`, 80 by default)."""
-        rows = service.coverage(db_session, scope(), args["week"], current_app.config["VISIT_TARGET_PERCENT"])
-        pagination_parameters.item_count = len(rows)
-        first = pagination_parameters.first_item
-        return rows[first:first + pagination_parameters.page_size]
+        return service.coverage(db_session, scope(), args["week"], current_app.config["VISIT_TARGET_PERCENT"])
