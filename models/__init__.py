@@ -25,6 +25,7 @@ from models.matters import (  # noqa: F401
 )
 from models.notifications import DeadlineReminder, Notification, OutboxMessage  # noqa: F401
 from models.open311 import Open311Key  # noqa: F401
+from models.patrols import CheckIn, CheckInKind, Patrol, PatrolCell, PatrolDay  # noqa: F401
 from models.photos import Photo  # noqa: F401
 from models.places import (  # noqa: F401
     CHILD_KIND,

@@ -1,14 +1,16 @@
-"""Photos attached to matters (上报照片, 处置照片): stored re-encoded, without EXIF (so no position)."""
+"""Photos attached to matters (上报照片, 处置照片) or door-knock visits: stored re-encoded, without EXIF (so no position)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, func, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column
 
 from models.base import Base, created_at, uuid_pk
+from models.visits import Visit
 
 
 class Photo(Base):
@@ -17,7 +19,8 @@ class Photo(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     uploader_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
     matter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str | None] = mapped_column(String(16))  # report / handle
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str | None] = mapped_column(String(16))  # report / handle / visit
     content_type: Mapped[str] = mapped_column(String(32), nullable=False)
     width: Mapped[int] = mapped_column(Integer, nullable=False)
     height: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -26,4 +29,16 @@ class Photo(Base):
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     created_at: Mapped[datetime] = created_at()
 
-    __table_args__ = (CheckConstraint("(matter_id IS NULL) = (purpose IS NULL)", name="attached_with_purpose"),)
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(matter_id, visit_id) <= 1", name="attached_once"),
+        CheckConstraint("(matter_id IS NULL AND visit_id IS NULL) = (purpose IS NULL)", name="attached_with_purpose"),
+    )
+
+
+# A visit's photos, in the same query as the visit (no N+1 on lists).
+Visit.photo_ids = column_property(
+    select(func.coalesce(func.array_agg(aggregate_order_by(Photo.id, Photo.id)), text("'{}'::uuid[]")))
+    .where(Photo.visit_id == Visit.id)
+    .correlate_except(Photo)
+    .scalar_subquery()
+)

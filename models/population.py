@@ -127,6 +127,9 @@ class Household(Base):
     unit: Mapped[str | None] = mapped_column(String(20))
     room: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Visited every week whatever the plan (重点关注户): someone frail, a quarrel that may flare up.
+    weekly_follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
+    follow_up_reason: Mapped[str | None] = mapped_column(String(200))
     is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

@@ -14,8 +14,8 @@ from api.context import actor, authenticated, scope
 from api.errors import DomainError, NotFound, ValidationFailed
 from api.extensions import Blueprint, ErrorSchema, OutputSchema
 from api.photos import service
-from api.policy import scoped
-from models import Matter, Photo
+from api.policy import can, scoped
+from models import Matter, Photo, Visit
 from models.db import db_session
 
 PHOTOS_PER_HOUR = 120
@@ -72,10 +72,13 @@ class PhotoById(MethodView):
         "schema": {"type": "string", "format": "binary"}}}}})
     @blp.alt_response(404, schema=ErrorSchema, description="No such photo within your scope")
     def get(self, photo_id):
-        """A photo: one's own upload, or one of a matter within scope."""
-        visible = select(Matter.id).where(Matter.id == Photo.matter_id)
+        """A photo: one's own upload, or one of a matter or a door-knock visit within scope."""
+        matter = scoped(select(Matter.id).where(Matter.id == Photo.matter_id), Matter, scope())
+        visit = select(Visit.id).where(Visit.id == Photo.visit_id)
+        visit = scoped(visit, Visit, scope()) if can(actor().role, "visits.read") else None
         photo = db_session.scalars(select(Photo).where(Photo.id == photo_id, or_(
-            Photo.uploader_id == actor().id, scoped(visible, Matter, scope()).exists()))).one_or_none()
+            Photo.uploader_id == actor().id, matter.exists(), *([visit.exists()] if visit is not None else [])
+        ))).one_or_none()
         if photo is None:
             raise NotFound()
         response = Response(photo.data, mimetype=photo.content_type)

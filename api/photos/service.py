@@ -55,13 +55,31 @@ def store(db: Session, uploader: User, raw: bytes) -> Photo:
 
 def attach(db: Session, uploader: User, photo_ids: list, matter_id, purpose: str) -> list[Photo]:
     """Attach the uploader's own, still unattached photos to a matter."""
-    if not photo_ids:
-        return []
-    photos = db.scalars(select(Photo).where(Photo.id.in_(photo_ids), Photo.uploader_id == uploader.id,
-                                            Photo.matter_id.is_(None)).with_for_update()).all()
-    if len(photos) != len(set(photo_ids)):
-        raise NotFound(errors={"photo_ids": [Msg.not_yours]})
+    photos = _claim(db, uploader, photo_ids)
     for photo in photos:
         photo.matter_id, photo.purpose = matter_id, purpose
     db.flush()
+    return photos
+
+
+def attach_to_visit(db: Session, uploader: User, visit_id, photo_ids: list) -> None:
+    """Make a visit's photos exactly ``photo_ids``: the visitor's own uploads, unattached or already
+    this visit's (a repeated sync sends them again); photos left out go back to being uploads."""
+    wanted = set(photo_ids)
+    current = set(db.scalars(select(Photo.id).where(Photo.visit_id == visit_id).with_for_update()))
+    for photo in _claim(db, uploader, list(wanted - current)):
+        photo.visit_id, photo.purpose = visit_id, "visit"
+    for photo in db.scalars(select(Photo).where(Photo.id.in_(current - wanted))):
+        photo.visit_id, photo.purpose = None, None
+    db.flush()
+
+
+def _claim(db: Session, uploader: User, photo_ids: list) -> list[Photo]:
+    if not photo_ids:
+        return []
+    photos = db.scalars(select(Photo).where(Photo.id.in_(photo_ids), Photo.uploader_id == uploader.id,
+                                            Photo.matter_id.is_(None), Photo.visit_id.is_(None))
+                        .with_for_update()).all()
+    if len(photos) != len(set(photo_ids)):
+        raise NotFound(errors={"photo_ids": [Msg.not_yours]})
     return photos

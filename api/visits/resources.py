@@ -32,7 +32,7 @@ blp = Blueprint("visits", __name__, url_prefix="/api/v1", description="Door-knoc
 def visit_view(visit) -> dict:
     return {**{f: getattr(visit, f) for f in ("id", "household_id", "grid_cell_id", "visitor_id", "visited_at", "week",
                                               "far_from_household", "result", "findings", "notes", "roster_changes",
-                                              "version")},
+                                              "photo_ids", "version")},
             "location": point_out(visit.location)}
 
 

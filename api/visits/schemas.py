@@ -36,6 +36,8 @@ class VisitItemSchema(InputSchema):
     notes = Text(allow_none=True, validate=ma.validate.Length(max=2000))
     roster_changes = ma.fields.List(ma.fields.Nested(RosterChangeSchema), load_default=list,
                                     validate=ma.validate.Length(max=20))
+    photo_ids = ma.fields.List(ma.fields.UUID(), load_default=list, validate=ma.validate.Length(max=9),
+                               metadata={"description": "Photos uploaded first with POST /api/v1/photos"})
     version = ma.fields.Integer(allow_none=True, metadata={"description": "The server version this edit starts from"})
 
     @ma.post_load
@@ -81,6 +83,7 @@ class VisitSchema(OutputSchema):
     findings = ma.fields.List(ma.fields.Dict(), required=True)
     notes = ma.fields.String(allow_none=True)
     roster_changes = ma.fields.List(ma.fields.Dict(), required=True)
+    photo_ids = ma.fields.List(ma.fields.UUID(), required=True)
     version = ma.fields.Integer(required=True)
 
 

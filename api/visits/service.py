@@ -19,7 +19,9 @@ from sqlalchemy import Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from api import audit
+from api.errors import NotFound
 from api.matters import service as matters
+from api.photos import service as photos
 from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
 from api.population import service as population
 from models import (
@@ -61,6 +63,7 @@ def _content(item: dict) -> dict:
     return {"household_id": str(item["household_id"]), "visited_at": item["visited_at"].astimezone(UTC).isoformat(),
             "result": item["result"].value, "findings": item["findings"], "notes": item.get("notes"),
             "roster_changes": item.get("roster_changes") or [],
+            "photo_ids": sorted(str(i) for i in set(item.get("photo_ids") or [])),
             "location": [round(v, 7) for v in item["location"]] if item.get("location") else None}
 
 
@@ -74,6 +77,7 @@ def _stored_content(visit: Visit) -> dict:
     return {"household_id": str(visit.household_id), "visited_at": visit.visited_at.astimezone(UTC).isoformat(),
             "result": visit.result.value, "findings": _phone_findings(visit.findings), "notes": visit.notes,
             "roster_changes": [{k: v for k, v in c.items() if k != "applied_to"} for c in visit.roster_changes],
+            "photo_ids": sorted(str(i) for i in visit.photo_ids or []),
             "location": [round(point.x, 7), round(point.y, 7)] if point else None}
 
 
@@ -188,6 +192,11 @@ def _apply(db: Session, scope: Scope, visitor: User, item: dict, now: datetime, 
                                              cipher)
     db.add(visit)
     db.flush()
+    try:
+        photos.attach_to_visit(db, visitor, visit.id, item.get("photo_ids") or [])
+    except NotFound:
+        raise Reject("photo_ids: no such photo of yours, or it is attached elsewhere") from None
+    db.expire(visit, ["photo_ids"])
     visit.findings = _findings_to_matters(db, visitor, visit, household, previous)
     db.flush()
     return status, visit

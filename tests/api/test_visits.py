@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from api.visits.service import iso_week
-from models import GridCell, Household, Visit
+from models import GridCell, Household, Photo, Visit
+from tests.api.matter_helpers import photo
 
 LIJIANGLU_1 = "411104001001001"
 
@@ -201,3 +202,34 @@ def test_a_bad_roster_change_rejects_its_visit_alone(client, as_user, db):
     bad = _visit(households[0], roster_changes=[{"change": "moved_out", "resident_id": str(uuid.uuid4())}])
     results = _sync(client, as_user("grid_member"), [bad, _visit(households[1])]).get_json()["results"]
     assert [r["status"] for r in results] == ["rejected", "created"] and "no such resident" in results[0]["reason"]
+
+
+def test_photos_go_with_their_visit_and_a_repeat_keeps_them(client, as_user, db):
+    """photo_ids attach the visitor's uploads to the visit; a replay is unchanged; another user's photo
+    or one already used rejects that visit alone; staff in scope see the photo, a resident does not."""
+    headers = as_user("grid_member")
+    first, second = photo(client, headers), photo(client, headers)
+    household, other = _households(db, n=2)
+    visit = _visit(household, photo_ids=[first, second])
+    assert _sync(client, headers, [visit]).get_json()["results"][0]["status"] == "created"
+    assert _sync(client, headers, [{**visit, "photo_ids": [second, first]}]).get_json()["results"][0]["status"] == "unchanged"
+    listed = client.get(f"/api/v1/visits?household_id={household.id}", headers=headers).get_json()
+    assert sorted(listed[0]["photo_ids"]) == sorted([first, second])
+    assert db.scalar(select(func.count()).select_from(Photo).where(Photo.visit_id == uuid.UUID(visit["id"]),
+                                                                  Photo.purpose == "visit")) == 2
+
+    reused = _visit(other, photo_ids=[first])
+    strangers = _visit(other, photo_ids=[photo(client, as_user("grid_member_2"))])
+    results = _sync(client, headers, [reused, strangers]).get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "rejected"]
+    assert all(r["reason"].startswith("photo_ids") for r in results)
+
+    staff, resident = as_user("community_staff"), as_user("resident")
+    assert client.get(f"/api/v1/photos/{first}", headers=staff).status_code == 200
+    assert client.get(f"/api/v1/photos/{first}", headers=resident).status_code == 404
+
+    # an edit that drops a photo returns it to the visitor's uploads, free to use again
+    stored = db.get(Visit, uuid.UUID(visit["id"]))
+    edited = {**visit, "photo_ids": [first], "version": stored.version}
+    assert _sync(client, headers, [edited]).get_json()["results"][0]["status"] == "updated"
+    assert db.get(Photo, uuid.UUID(second)).visit_id is None
