@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -130,12 +131,17 @@ class Household(Base):
     # Visited every week whatever the plan (重点关注户): someone frail, a quarrel that may flare up.
     weekly_follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
     follow_up_reason: Mapped[str | None] = mapped_column(String(200))
+    # The latest door-knock visit, kept by the visit sync: plans and "not visited for N weeks" lists
+    # read it without scanning visits.
+    last_visited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
     grid_cell: Mapped[GridCell] = relationship(lazy="joined")
     building: Mapped[Building | None] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_households_cell_last_visited", "grid_cell_id", "last_visited_at"),)
 
 
 class Resident(Base):

@@ -193,7 +193,7 @@ class HouseholdById(MethodView):
     @blp.response(200, HouseholdSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such household within your scope")
     def patch(self, body, household_id):
-        """Correct a household's address, unit or room."""
+        """Correct a household's address, unit or room, or flag it for weekly follow-up (with why)."""
         household = get_or_404(db_session, Household, household_id, scope(), for_update=True)
         blp.check_etag(household, HouseholdSchema)
         service.update_household(db_session, household, body)

@@ -103,6 +103,7 @@ class RevealedSchema(OutputSchema):
 class HouseholdQueryArgsSchema(InputSchema):
     grid_cell_id = ma.fields.UUID()
     building_id = ma.fields.UUID()
+    weekly_follow_up = ma.fields.Boolean()
     q = ma.fields.String(validate=ma.validate.Length(min=1, max=50), metadata={"description": "Part of the address"})
 
 
@@ -114,11 +115,20 @@ class HouseholdSchema(OutputSchema):
     building = ma.fields.Nested(RefSchema, allow_none=True)
     grid_cell = ma.fields.Nested(GridCellRefSchema, required=True)
     members = ma.fields.Integer(required=True, metadata={"description": "Residents living here now"})
+    weekly_follow_up = ma.fields.Boolean(required=True, metadata={"description": "Visited every week, first in the plan"})
+    follow_up_reason = Text(allow_none=True)
     created_at = ma.fields.AwareDateTime(required=True)
     updated_at = ma.fields.AwareDateTime(required=True)
 
 
-class HouseholdCreateSchema(InputSchema):
+class FollowUpFields(InputSchema):
+    """The weekly follow-up flag (重点关注户) and why."""
+
+    weekly_follow_up = ma.fields.Boolean()
+    follow_up_reason = Text(allow_none=True, validate=ma.validate.Length(max=200))
+
+
+class HouseholdCreateSchema(FollowUpFields):
     building_id = ma.fields.UUID(allow_none=True)
     grid_cell_id = ma.fields.UUID(allow_none=True, metadata={"description": "Needed when there is no building"})
     unit = Text(allow_none=True, validate=ma.validate.Length(max=20))
@@ -126,7 +136,7 @@ class HouseholdCreateSchema(InputSchema):
     address = Text(required=True, validate=ma.validate.Length(min=1, max=200))
 
 
-class HouseholdUpdateSchema(InputSchema):
+class HouseholdUpdateSchema(FollowUpFields):
     unit = Text(allow_none=True, validate=ma.validate.Length(max=20))
     room = Text(allow_none=True, validate=ma.validate.Length(max=20))
     address = Text(validate=ma.validate.Length(min=1, max=200))

@@ -207,8 +207,10 @@ def reveal_id_number(cipher: IdentityCipher, resident: Resident) -> str:
 
 # --- households ----------------------------------------------------------------------------------
 
-def list_households(scope: Scope, *, grid_cell_id=None, building_id=None, q=None) -> Select:
+def list_households(scope: Scope, *, grid_cell_id=None, building_id=None, q=None, weekly_follow_up=None) -> Select:
     stmt = select(Household)
+    if weekly_follow_up is not None:
+        stmt = stmt.where(Household.weekly_follow_up.is_(weekly_follow_up))
     if grid_cell_id is not None:
         stmt = stmt.where(Household.grid_cell_id == grid_cell_id)
     if building_id is not None:
@@ -219,7 +221,9 @@ def list_households(scope: Scope, *, grid_cell_id=None, building_id=None, q=None
 
 
 def create_household(db: Session, scope: Scope, data: dict) -> Household:
-    household = Household(id=uuid.uuid4(), unit=data.get("unit"), room=data.get("room"), address=data["address"].strip())
+    household = Household(id=uuid.uuid4(), unit=data.get("unit"), room=data.get("room"), address=data["address"].strip(),
+                          weekly_follow_up=data.get("weekly_follow_up", False),
+                          follow_up_reason=data.get("follow_up_reason"))
     if data.get("building_id") is not None:
         building = get_or_404(db, Building, data["building_id"], scope, field="building_id")
         if data.get("grid_cell_id") is not None and data["grid_cell_id"] != building.grid_cell_id:
@@ -235,7 +239,7 @@ def create_household(db: Session, scope: Scope, data: dict) -> Household:
 
 
 def update_household(db: Session, household: Household, data: dict) -> Household:
-    for name in ("unit", "room", "address"):
+    for name in ("unit", "room", "address", "weekly_follow_up", "follow_up_reason"):
         if name in data:
             setattr(household, name, data[name].strip() if name == "address" else data[name])
     db.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
@@ -11,19 +13,23 @@ from api.context import actor, authenticated, scope
 from api.errors import DomainError
 from api.extensions import Blueprint, view_page
 from api.geo.fields import point_out
+from api.policy import get_or_404
 from api.visits import service
 from api.visits.schemas import (
     MAX_BATCH,
+    HouseholdVisitSchema,
     PlanArgsSchema,
     PlanItemSchema,
     SyncAnswerSchema,
     SyncSchema,
+    UnvisitedArgsSchema,
     VisitCoverageArgsSchema,
     VisitCoverageSchema,
     VisitItemSchema,
     VisitQueryArgsSchema,
     VisitSchema,
 )
+from models import GridCell
 from models.db import db_session
 
 blp = Blueprint("visits", __name__, url_prefix="/api/v1", description="Door-knock visits (敲门行动)")
@@ -77,8 +83,22 @@ class Plan(MethodView):
     def get(self, args):
         """The week's door-knock plan: the households of the caller's cells (staff: any cell under
         them, `grid_cell_id`), whether each was visited that ISO week, when last, and what is due —
-        the longest unvisited first."""
+        households flagged for weekly follow-up first, then the longest unvisited."""
         return service.plan(db_session, scope(), args["week"], args.get("grid_cell_id"))
+
+
+@blp.route("/visits/unvisited")
+class Unvisited(MethodView):
+    @authenticated("visits.read")
+    @blp.arguments(UnvisitedArgsSchema, location="query")
+    @blp.response(200, HouseholdVisitSchema(many=True))
+    @blp.paginate(view_page(lambda h: service.household_item(h, h.last_visited_at, datetime.now(UTC))))
+    def get(self, args):
+        """Households within scope not visited for `weeks` weeks (4 by default), never visited
+        first; `grid_cell_id` narrows to one cell."""
+        if args.get("grid_cell_id") is not None:
+            get_or_404(db_session, GridCell, args["grid_cell_id"], scope(), field="grid_cell_id")
+        return service.unvisited(scope(), args["weeks"], datetime.now(UTC), args.get("grid_cell_id"))
 
 
 @blp.route("/visits/coverage")

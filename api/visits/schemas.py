@@ -105,12 +105,24 @@ class PlanArgsSchema(InputSchema):
     grid_cell_id = ma.fields.UUID()
 
 
-class PlanItemSchema(OutputSchema):
+class UnvisitedArgsSchema(InputSchema):
+    weeks = ma.fields.Integer(load_default=4, validate=ma.validate.Range(1, 52),
+                              metadata={"description": "Not visited for at least this many weeks"})
+    grid_cell_id = ma.fields.UUID()
+
+
+class HouseholdVisitSchema(OutputSchema):
     household_id = ma.fields.UUID(required=True)
     address = ma.fields.String(required=True)
     grid_cell = ma.fields.Nested(GridCellRefSchema, required=True)
     members = ma.fields.Integer(required=True)
+    weekly_follow_up = ma.fields.Boolean(required=True)
+    follow_up_reason = ma.fields.String(allow_none=True)
+    last_visited_at = ma.fields.AwareDateTime(allow_none=True)
+    weeks_since_visit = ma.fields.Integer(allow_none=True, metadata={"description": "Whole weeks; null: never visited"})
+
+
+class PlanItemSchema(HouseholdVisitSchema):
     visited = ma.fields.Boolean(required=True, metadata={"description": "Visited in this week"})
     visited_at = ma.fields.AwareDateTime(allow_none=True)
-    last_visited_at = ma.fields.AwareDateTime(allow_none=True)
     due = ma.fields.Boolean(required=True)

@@ -15,7 +15,7 @@ import marshmallow as ma
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
-from sqlalchemy import Select, cast, func, select
+from sqlalchemy import Select, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from api import audit
@@ -178,6 +178,7 @@ def _apply(db: Session, scope: Scope, visitor: User, item: dict, now: datetime, 
     if visit is not None and _stored_content(visit)["roster_changes"] != (item.get("roster_changes") or []):
         raise Reject("roster changes of a synced visit cannot be edited; record them on a new visit")
     previous = [dict(f) for f in visit.findings] if visit is not None else []
+    moved_from = visit.household_id if visit is not None and visit.household_id != household.id else None
     far = _far(db, household, item.get("location"))  # before the new row joins the session (autoflush)
     version = db.scalar(visit_versions.next_value())
     if visit is None:
@@ -199,7 +200,15 @@ def _apply(db: Session, scope: Scope, visitor: User, item: dict, now: datetime, 
     db.expire(visit, ["photo_ids"])
     visit.findings = _findings_to_matters(db, visitor, visit, household, previous)
     db.flush()
+    refresh_last_visited(db, [household.id, *([moved_from] if moved_from else [])])
     return status, visit
+
+
+def refresh_last_visited(db: Session, household_ids: list) -> None:
+    """Keep households.last_visited_at equal to their latest visit (an edit may move a visit back)."""
+    latest = select(func.max(Visit.visited_at)).where(Visit.household_id == Household.id).scalar_subquery()
+    db.execute(update(Household).where(Household.id.in_(household_ids)).values(last_visited_at=latest)
+               .execution_options(synchronize_session=False))
 
 
 def _far(db: Session, household: Household, location) -> bool:
@@ -256,8 +265,8 @@ def list_visits(scope: Scope, *, week: str | None = None, household_id=None, min
 
 
 def plan(db: Session, scope: Scope, week: str, grid_cell_id=None) -> list[dict]:
-    """The week's households: visited this week or not, when last, what is due (weekly follow-up
-    households first, then those not visited longest)."""
+    """The week's households: visited this week or not, when last, what is due. Households flagged
+    for weekly follow-up come first, then those not visited longest."""
     start, end = week_bounds(week)
     if grid_cell_id is not None:
         get_or_404(db, GridCell, grid_cell_id, scope, field="grid_cell_id")
@@ -268,12 +277,27 @@ def plan(db: Session, scope: Scope, week: str, grid_cell_id=None) -> list[dict]:
     stmt = scoped(select(Household, this_week.label("this_week"), last.label("last")), Household, scope)
     if grid_cell_id is not None:
         stmt = stmt.where(Household.grid_cell_id == grid_cell_id)
-    rows = db.execute(stmt.order_by(last.asc().nulls_first(), Household.address)).unique().all()
-    return [{"household_id": h.id, "address": h.address, "grid_cell": h.grid_cell, "members": h.members,
-             "visited": this_week_at is not None, "visited_at": this_week_at, "last_visited_at": last_at,
-             "due": this_week_at is None} for h, this_week_at, last_at in rows]
+    stmt = stmt.order_by(Household.weekly_follow_up.desc(), last.asc().nulls_first(), Household.address, Household.id)
+    return [{**household_item(h, last_at, start), "visited": this_week_at is not None, "visited_at": this_week_at,
+             "due": this_week_at is None} for h, this_week_at, last_at in db.execute(stmt).unique().all()]
 
 
+def household_item(household: Household, last_at: datetime | None, since: datetime) -> dict:
+    return {"household_id": household.id, "address": household.address, "grid_cell": household.grid_cell,
+            "members": household.members, "weekly_follow_up": household.weekly_follow_up,
+            "follow_up_reason": household.follow_up_reason, "last_visited_at": last_at,
+            "weeks_since_visit": (since - last_at).days // 7 if last_at is not None and last_at < since else
+            (0 if last_at is not None else None)}
+
+
+def unvisited(scope: Scope, weeks: int, now: datetime, grid_cell_id=None) -> Select:
+    """Households within scope with no visit in the last ``weeks`` weeks (never visited first)."""
+    stmt = scoped(select(Household), Household, scope).where(
+        (Household.last_visited_at < now - timedelta(weeks=weeks)) | Household.last_visited_at.is_(None))
+    if grid_cell_id is not None:
+        stmt = stmt.where(Household.grid_cell_id == grid_cell_id)
+    return stmt.order_by(Household.last_visited_at.asc().nulls_first(), Household.weekly_follow_up.desc(),
+                         Household.id)
 
 
 def coverage(db: Session, scope: Scope, week: str, target_percent: float) -> list[dict]:

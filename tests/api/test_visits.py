@@ -233,3 +233,56 @@ def test_photos_go_with_their_visit_and_a_repeat_keeps_them(client, as_user, db)
     edited = {**visit, "photo_ids": [first], "version": stored.version}
     assert _sync(client, headers, [edited]).get_json()["results"][0]["status"] == "updated"
     assert db.get(Photo, uuid.UUID(second)).visit_id is None
+
+
+def test_weekly_follow_up_households_come_first_in_the_plan(client, as_user, db):
+    """A household flagged for weekly follow-up (with why) heads the plan even after a recent visit."""
+    headers = as_user("grid_member")
+    first, flagged = _households(db, n=2)
+    _sync(client, headers, [_visit(flagged)])
+    response = client.patch(f"/api/v1/households/{flagged.id}", headers={**headers, "If-Match": _etag(client, headers, flagged)},
+                            json={"weekly_follow_up": True, "follow_up_reason": "独居老人，血压高"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["weekly_follow_up"] is True
+    week = iso_week(datetime.now(UTC))
+    plan = client.get(f"/api/v1/visits/plan?week={week}&page_size=100", headers=headers).get_json()
+    assert plan[0]["household_id"] == str(flagged.id)
+    assert plan[0]["follow_up_reason"] == "独居老人，血压高"
+    assert plan[0]["weeks_since_visit"] == 0
+    assert all(not p["weekly_follow_up"] for p in plan[1:])
+    flagged_only = client.get("/api/v1/households?weekly_follow_up=true", headers=headers).get_json()
+    assert [h["id"] for h in flagged_only] == [str(flagged.id)]
+
+
+def _etag(client, headers, household):
+    return client.get(f"/api/v1/households/{household.id}", headers=headers).headers["ETag"]
+
+
+def test_households_not_visited_for_n_weeks(client, as_user, db):
+    """The list holds households never visited or last visited before N weeks ago, oldest first;
+    a new visit takes a household off it; an edit moving a visit back in time puts it on again."""
+    headers = as_user("grid_member")
+    old, recent, never = _households(db, n=3)
+    long_ago = _visit(old, visited_at=(datetime.now(UTC) - timedelta(weeks=6)).isoformat())
+    _sync(client, headers, [long_ago, _visit(recent)])
+
+    def listed(weeks):
+        rows = client.get(f"/api/v1/visits/unvisited?weeks={weeks}&page_size=100", headers=headers).get_json()
+        return {r["household_id"]: r for r in rows}
+
+    four = listed(4)
+    assert str(old.id) in four and str(never.id) in four and str(recent.id) not in four
+    assert four[str(old.id)]["weeks_since_visit"] == 6
+    assert four[str(never.id)]["weeks_since_visit"] is None
+    assert str(old.id) not in listed(8)
+    assert all(h["grid_cell"]["code"] == LIJIANGLU_1 for h in four.values())
+
+    version = db.get(Visit, uuid.UUID(long_ago["id"])).version
+    moved = {**long_ago, "visited_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(), "version": version}
+    assert _sync(client, headers, [moved]).get_json()["results"][0]["status"] == "updated"
+    assert str(old.id) not in listed(4)
+
+    other_cell = client.get("/api/v1/places?kind=grid_cell&page_size=1", headers=as_user("grid_member_2")).get_json()[0]
+    answer = client.get(f"/api/v1/visits/unvisited?grid_cell_id={other_cell['id']}", headers=headers)
+    assert answer.status_code == 404 and "grid_cell_id" in answer.get_json()["errors"]
+    assert client.get("/api/v1/visits/unvisited?weeks=0", headers=headers).status_code == 422
