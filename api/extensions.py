@@ -96,6 +96,18 @@ def view_page(view):
     return ViewPage
 
 
+def rows_page(view):
+    """A QueryPage over a select of several columns: each row is shown through ``view``."""
+
+    class RowsPage(QueryPage):
+        @property
+        def items(self):
+            stmt = self.collection.offset(self.page_params.first_item).limit(self.page_params.page_size)
+            return [view(row) for row in db_session.execute(stmt).all()]
+
+    return RowsPage
+
+
 class InputSchema(ma.Schema):
     """Base of every request body schema: unknown fields are refused (422), and so are strings
     holding characters PostgreSQL cannot store (NUL, lone surrogates). In the query string,

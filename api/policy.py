@@ -135,6 +135,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "photos.upload": frozenset(_STAFF | {Role.resident, Role.unit_staff, Role.responder}),
     "visits.sync": frozenset({Role.grid_member, Role.community_staff}),
     "visits.read": frozenset(_STAFF),
+    "patrols.record": frozenset({Role.grid_member, Role.community_staff}),
+    "patrols.read": frozenset(_STAFF),
     "matters.export": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
     "matters.report": frozenset(_STAFF | {Role.resident}),
     "categories.write": frozenset({Role.district_admin}),
