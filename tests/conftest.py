@@ -86,6 +86,16 @@ def clean_matters(db):
     db.commit()
 
 
+@pytest.fixture
+def clean_activity(db):
+    """No visits, patrols or check-ins and no follow-up flags (the demo's are removed inside the
+    test's transaction): for tests that count what they record."""
+    for table in ("visits", "patrols", "check_ins"):
+        db.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
+    db.execute(text("UPDATE households SET last_visited_at = NULL, weekly_follow_up = false, follow_up_reason = NULL"))
+    db.commit()
+
+
 class ApiClient:
     """The Flask test client with a few helpers for logging in as the demo accounts."""
 

@@ -111,3 +111,40 @@ def test_demo_matters_cover_every_state(db):
     assert db.scalar(select(func.count()).where(Matter.merged_into_id.isnot(None))) == 1
     assert db.scalar(select(func.count()).where(Matter.reopen_count > 0)) == 1
     assert db.scalar(select(func.count()).where(Matter.supervised.is_(True))) == 1
+
+
+def test_demo_weeks_of_visits_and_patrols_with_gaps(client, as_user, db):
+    """Six past weeks of visits (none this week), coverage that misses the target in the rainy week,
+    households never reached, far-off positions flagged, weekday patrols with days of leave, and
+    coverage figures that match the visit rows."""
+    from datetime import UTC, datetime, timedelta
+
+    from api.visits.service import iso_week
+    from models import CheckIn, Household, Patrol, PatrolDay, Visit
+
+    now = datetime.now(UTC)
+    weeks = [iso_week(now - timedelta(weeks=n)) for n in range(6, 0, -1)]
+    assert sorted(set(db.scalars(select(Visit.week)))) == weeks
+    assert db.scalar(select(func.count()).where(Visit.far_from_household.is_(True))) > 0
+    staff = as_user("community_staff")
+    percents = []
+    for week in weeks:
+        rows = client.get(f"/api/v1/visits/coverage?week={week}&page_size=100", headers=staff).get_json()
+        community = next(r for r in rows if r["place"]["code"] == "411104001001")
+        counted = db.scalar(select(func.count(func.distinct(Visit.household_id))).join(GridCell, GridCell.id == Visit.grid_cell_id)
+                            .where(Visit.week == week, GridCell.code.startswith("411104001001")))
+        assert community["visited"] == counted
+        percents.append(community["coverage_percent"])
+    assert min(percents) < 80 <= max(percents)
+    unvisited = client.get("/api/v1/visits/unvisited?weeks=4&page_size=100", headers=staff).get_json()
+    assert any(h["last_visited_at"] is None for h in unvisited)  # never reached
+    assert db.scalar(select(func.count()).where(Household.weekly_follow_up.is_(True))) == 2
+
+    grid_member = _user(db, "grid_member")
+    days = db.scalar(select(func.count(func.distinct(PatrolDay.day))).where(PatrolDay.user_id == grid_member.id))
+    assert 20 <= days < 30  # weekdays of six weeks, less days of leave
+    assert db.scalar(select(func.count()).where(Patrol.user_id == grid_member.id, Patrol.active_seconds
+                                                < func.extract("epoch", Patrol.ended_at - Patrol.started_at))) > 0
+    assert db.scalar(select(func.count()).where(CheckIn.user_id == grid_member.id)) == 2 * days
+    daily = client.get("/api/v1/patrols/daily", headers=as_user("grid_member")).get_json()
+    assert all(row["cells"] and row["active_minutes"] > 0 for row in daily if row["patrols"])

@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from api.auth import passwords
+from api.demo import activity
 from api.demo.geography import build_demo_district
 from api.demo.population import build_demo_population
 from api.open311.resources import hash_key
@@ -140,6 +141,7 @@ def load(db: Session, hasher, cipher) -> dict:
     counts.update(_load_population(db, spec, cells, district, cipher))
     _load_chain(db, cells, users)
     counts["matters"] = _load_matters(db, users, unit)
+    counts.update(activity.load(db, users))
     db.add(Open311Key(name="演示 12345 热线（演示）", key_hash=hash_key(DEMO_OPEN311_KEY), place_id=district.id, is_demo=True))
     db.flush()
     return counts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 
@@ -13,6 +14,8 @@ from api.patrols.service import CHINA, split_by_day
 from models import GridCell, PatrolCell, PatrolDay
 
 CELL_1, CELL_2 = "411104001001001", "411104001001002"
+
+pytestmark = pytest.mark.usefixtures("clean_activity")
 
 
 def _inside(db, code):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from api.visits.service import iso_week
@@ -12,6 +13,8 @@ from models import GridCell, Household, Photo, Visit
 from tests.api.matter_helpers import photo
 
 LIJIANGLU_1 = "411104001001001"
+
+pytestmark = pytest.mark.usefixtures("clean_activity")
 
 
 def _households(db, code=LIJIANGLU_1, n=3):
