@@ -48,6 +48,6 @@ class Visit(Base):
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
-    household: Mapped[Household] = relationship(lazy="joined")
+    household: Mapped[Household] = relationship(lazy="select")
 
     __table_args__ = (Index("ix_visits_cell_week", "grid_cell_id", "week"),)

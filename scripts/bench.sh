@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks under bench/ against their own database (BENCH_DATABASE_URL; else
 # DATABASE_URL's database + "_bench"; else gridgov_bench in the private cluster). Not part of make test.
+# Arguments name the benchmarks to run (grid, visits); none runs them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,4 +15,9 @@ if [ -z "${BENCH_DATABASE_URL:-}" ]; then
 fi
 .venv/bin/python scripts/dbtool.py ensure "$BENCH_DATABASE_URL"
 export BENCH_DATABASE_URL GRIDGOV_ENV=testing LOG_LEVEL=WARNING
-exec .venv/bin/python -m bench.grid_bench "$@"
+for name in "${@:-grid visits}"; do
+  for bench in $name; do
+    echo "== bench: $bench"
+    .venv/bin/python -m "bench.${bench}_bench"
+  done
+done

@@ -15,7 +15,7 @@ import marshmallow as ma
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
-from sqlalchemy import Select, cast, func, select, update
+from sqlalchemy import Float, Integer, Select, Uuid, cast, column, func, select, update, values
 from sqlalchemy.orm import Session
 
 from api import audit
@@ -158,50 +158,58 @@ def _where(db: Session, visit: Visit, household: Household) -> tuple[float, floa
     return point.x, point.y
 
 
-def _apply(db: Session, scope: Scope, visitor: User, item: dict, now: datetime, cipher) -> tuple[str, Visit]:
-    visitor_id = visitor.id
+def _decide(item: dict, home, visit: Visit | None, visitor: User, now: datetime) -> str:
+    """What a record asks for: ``created``, ``updated`` or ``unchanged``; :class:`Reject` otherwise."""
     if item["visited_at"] > now + FUTURE_SLACK:
         raise Reject("visited_at is in the future")
-    household = db.scalars(select(Household).where(Household.id == item["household_id"],
-                                                   Household.grid_cell_id.in_(cells_under(scope.place_paths)))
-                           ).unique().one_or_none()
-    if household is None:
+    if home is None:
         raise Reject("household not found in your cells")
-    visit = db.scalars(select(Visit).where(Visit.id == item["id"]).with_for_update(of=Visit)).unique().one_or_none()
-    if visit is not None and visit.visitor_id != visitor_id:
-        raise Reject("this id belongs to another user's visit")
-    if visit is not None and _stored_content(visit) == _content(item):
-        return "unchanged", visit
-    if visit is not None and item.get("version") != visit.version:
-        raise Reject(f"stale: the server has version {visit.version}")
-    status = "updated" if visit is not None else "created"
-    if visit is not None and _stored_content(visit)["roster_changes"] != (item.get("roster_changes") or []):
-        raise Reject("roster changes of a synced visit cannot be edited; record them on a new visit")
-    previous = [dict(f) for f in visit.findings] if visit is not None else []
-    moved_from = visit.household_id if visit is not None and visit.household_id != household.id else None
-    far = _far(db, household, item.get("location"))  # before the new row joins the session (autoflush)
-    version = db.scalar(visit_versions.next_value())
     if visit is None:
-        visit = Visit(id=item["id"], visitor_id=visitor_id)
-    visit.household_id, visit.grid_cell_id = household.id, household.grid_cell_id
+        return "created"
+    if visit.visitor_id != visitor.id:
+        raise Reject("this id belongs to another user's visit")
+    stored = _stored_content(visit)
+    if stored == _content(item):
+        return "unchanged"
+    if item.get("version") != visit.version:
+        raise Reject(f"stale: the server has version {visit.version}")
+    if stored["roster_changes"] != (item.get("roster_changes") or []):
+        raise Reject("roster changes of a synced visit cannot be edited; record them on a new visit")
+    return "updated"
+
+
+def _has_side_effects(item: dict, visit: Visit | None) -> bool:
+    """Records that touch other tables (residents, matters, photos) are written in a savepoint of
+    their own, so a failure there rejects that record alone; plain records need none."""
+    return bool(item.get("roster_changes") or item.get("photo_ids") or any(f.get("needs_action") for f in item["findings"])
+                or (visit is not None and (visit.photo_ids or any(f.get("matter_id") for f in visit.findings))))
+
+
+def _write(db: Session, scope: Scope, visitor: User, item: dict, visit: Visit | None, home, far: bool, version: int,
+           cipher) -> Visit:
+    created, effects = visit is None, _has_side_effects(item, visit)
+    previous = [dict(f) for f in visit.findings] if visit is not None else []
+    if created:
+        visit = Visit(id=item["id"], visitor_id=visitor.id)
+    visit.household_id, visit.grid_cell_id = home.id, home.grid_cell_id
     visit.visited_at, visit.week = item["visited_at"], iso_week(item["visited_at"])
     visit.result, visit.findings, visit.notes = item["result"], item["findings"], item.get("notes")
     visit.location = from_shape(Point(*item["location"]), srid=4326) if item.get("location") else None
     visit.far_from_household, visit.version = far, version
-    if status == "created":
-        visit.roster_changes = _apply_roster(db, scope, visitor, visit, household, item.get("roster_changes") or [],
-                                             cipher)
     db.add(visit)
+    if not effects:
+        return visit  # written with the batch's single flush
+    if created:
+        visit.roster_changes = _apply_roster(db, scope, visitor, visit, home, item.get("roster_changes") or [], cipher)
     db.flush()
     try:
         photos.attach_to_visit(db, visitor, visit.id, item.get("photo_ids") or [])
     except NotFound:
         raise Reject("photo_ids: no such photo of yours, or it is attached elsewhere") from None
     db.expire(visit, ["photo_ids"])
-    visit.findings = _findings_to_matters(db, visitor, visit, household, previous)
+    visit.findings = _findings_to_matters(db, visitor, visit, home, previous)
     db.flush()
-    refresh_last_visited(db, [household.id, *([moved_from] if moved_from else [])])
-    return status, visit
+    return visit
 
 
 def refresh_last_visited(db: Session, household_ids: list) -> None:
@@ -211,36 +219,78 @@ def refresh_last_visited(db: Session, household_ids: list) -> None:
                .execution_options(synchronize_session=False))
 
 
-def _far(db: Session, household: Household, location) -> bool:
-    """Recorded more than FAR_METRES from the household's building: flagged, never refused."""
-    if not location or household.building_id is None:
-        return False
-    point = func.ST_SetSRID(func.ST_MakePoint(*location), 4326)
-    return bool(db.scalar(select(~func.ST_DWithin(cast(Building.location, Geography), cast(point, Geography), FAR_METRES))
-                          .where(Building.id == household.building_id)))
+def _far_flags(db: Session, wanted: list[tuple[int, object, tuple]]) -> set[int]:
+    """Which of (index, building id, (lng, lat)) were recorded more than FAR_METRES from the
+    building: flagged, never refused. One query for the whole batch."""
+    if not wanted:
+        return set()
+    points = values(column("idx", Integer), column("building_id", Uuid), column("lng", Float), column("lat", Float),
+                    name="points").data([(index, building, lng, lat) for index, building, (lng, lat) in wanted])
+    point = func.ST_SetSRID(func.ST_MakePoint(points.c.lng, points.c.lat), 4326)
+    return set(db.scalars(select(points.c.idx).join(Building, Building.id == points.c.building_id).where(
+        ~func.ST_DWithin(cast(Building.location, Geography), cast(point, Geography), FAR_METRES))))
 
 
 def sync(db: Session, scope: Scope, visitor: User, items: list, item_schema: ma.Schema, cipher) -> list[dict]:
-    """Apply a batch; one result per record, in order. Nothing is lost to another record's error."""
+    """Apply a batch; one result per record, in order. Nothing is lost to another record's error.
+
+    Households, existing visits (locked) and the far-from-building check are read once for the
+    whole batch; plain records are inserted together; records with side effects get a savepoint."""
     now = datetime.now(UTC)
-    results, seen = [], set()
-    for raw in items:
+    results: list[dict | None] = [None] * len(items)
+    loaded, seen = [], set()
+    for index, raw in enumerate(items):
         raw_id = raw.get("id") if isinstance(raw, dict) else None
         try:
             item = item_schema.load(raw)
         except ma.ValidationError as exc:
-            results.append({"id": str(raw_id) if raw_id else None, "status": "rejected", "reason": _first(exc.messages)})
+            results[index] = {"id": str(raw_id) if raw_id else None, "status": "rejected", "reason": _first(exc.messages)}
             continue
         if item["id"] in seen:
-            results.append({"id": str(item["id"]), "status": "rejected", "reason": "duplicate id in this batch"})
+            results[index] = {"id": str(item["id"]), "status": "rejected", "reason": "duplicate id in this batch"}
             continue
         seen.add(item["id"])
+        loaded.append((index, item))
+    if not loaded:
+        return results
+    homes = {row.id: row for row in db.execute(
+        select(Household.id, Household.grid_cell_id, Household.building_id, Household.address)
+        .where(Household.id.in_({item["household_id"] for _, item in loaded}),
+               Household.grid_cell_id.in_(cells_under(scope.place_paths))))}
+    existing = {visit.id: visit for visit in db.scalars(
+        select(Visit).where(Visit.id.in_(seen)).with_for_update(of=Visit))}
+    writes = []
+    for index, item in loaded:
+        home, visit = homes.get(item["household_id"]), existing.get(item["id"])
         try:
-            with db.begin_nested():
-                status, visit = _apply(db, scope, visitor, item, now, cipher)
-            results.append({"id": str(item["id"]), "status": status, "version": visit.version})
+            status = _decide(item, home, visit, visitor, now)
         except Reject as exc:
-            results.append({"id": str(item["id"]), "status": "rejected", "reason": exc.reason})
+            results[index] = {"id": str(item["id"]), "status": "rejected", "reason": exc.reason}
+            continue
+        if status == "unchanged":
+            results[index] = {"id": str(item["id"]), "status": status, "version": visit.version}
+        else:
+            writes.append((index, item, status, home, visit))
+    far = _far_flags(db, [(index, home.building_id, item["location"]) for index, item, _, home, _ in writes
+                          if item.get("location") and home.building_id is not None])
+    versions = iter(db.scalars(select(visit_versions.next_value()).select_from(func.generate_series(1, len(writes)))).all())
+    touched = set()
+    for index, item, status, home, visit in writes:
+        version, moved_from = next(versions), visit.household_id if visit is not None else None
+        try:
+            if _has_side_effects(item, visit):
+                with db.begin_nested():
+                    _write(db, scope, visitor, item, visit, home, index in far, version, cipher)
+            else:
+                _write(db, scope, visitor, item, visit, home, index in far, version, cipher)
+        except Reject as exc:
+            results[index] = {"id": str(item["id"]), "status": "rejected", "reason": exc.reason}
+            continue
+        touched.update({home.id, moved_from} - {None})
+        results[index] = {"id": str(item["id"]), "status": status, "version": version}
+    db.flush()
+    if touched:
+        refresh_last_visited(db, list(touched))
     return results
 
 

@@ -6,10 +6,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 
 from api.visits.service import iso_week
-from models import GridCell, Household, Photo, Visit
+from models import Building, GridCell, Household, Photo, Visit
 from tests.api.matter_helpers import photo
 
 LIJIANGLU_1 = "411104001001001"
@@ -289,3 +290,24 @@ def test_households_not_visited_for_n_weeks(client, as_user, db):
     answer = client.get(f"/api/v1/visits/unvisited?grid_cell_id={other_cell['id']}", headers=headers)
     assert answer.status_code == 404 and "grid_cell_id" in answer.get_json()["errors"]
     assert client.get("/api/v1/visits/unvisited?weeks=0", headers=headers).status_code == 422
+
+
+def test_plain_and_side_effect_records_mix_in_one_batch(client, as_user, db):
+    """Plain visits are written together and side-effect ones in savepoints: a failing roster change
+    between two plain visits loses only itself; far flags and last-visit times are set for the rest."""
+    first, second, third, fourth = _households(db, n=4)
+    building = to_shape(db.scalar(select(Building.location).where(Building.id == second.building_id)))
+    far_away = {"lng": building.x + 0.01, "lat": building.y, "coord_system": "wgs84"}
+    batch = [_visit(first),
+             _visit(second, roster_changes=[{"change": "moved_out", "resident_id": str(uuid.uuid4())}]),
+             _visit(third, location=far_away),
+             _visit(fourth, roster_changes=[{"change": "moved_in", "name": "张新", "kind": "migrant"}])]
+    results = _sync(client, as_user("grid_member"), batch).get_json()["results"]
+    assert [r["status"] for r in results] == ["created", "rejected", "created", "created"]
+    stored = {v.household_id: v for v in db.scalars(select(Visit)).unique()}
+    assert set(stored) == {first.id, third.id, fourth.id}
+    assert stored[third.id].far_from_household is True and stored[first.id].far_from_household is False
+    last = dict(db.execute(select(Household.id, Household.last_visited_at)
+                           .where(Household.id.in_([first.id, second.id, third.id, fourth.id]))).all())
+    assert last == {first.id: stored[first.id].visited_at, second.id: None, third.id: stored[third.id].visited_at,
+                    fourth.id: stored[fourth.id].visited_at}
