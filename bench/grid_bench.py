@@ -115,7 +115,7 @@ def main() -> None:
         results[f"tile_z{z}"] = measure(client, urls, headers)
     results["baseline_me_again"] = measure(client, ["/api/v1/me"] * n, headers)
     base = statistics.mean([results["baseline_me"]["median_ms"], results["baseline_me_again"]["median_ms"]])
-    for key, value in results.items():
+    for value in results.values():
         if isinstance(value, dict) and "median_ms" in value:
             value["median_vs_baseline"] = round(value["median_ms"] / base, 2)
 

@@ -65,6 +65,8 @@ class BaseConfig:
         self.PHOTO_MAX_BYTES = _int("PHOTO_MAX_BYTES", 8 * 1024 * 1024)
         # Share of a cell's households to visit (plan templates cite at least 80%).
         self.VISIT_TARGET_PERCENT = _int("VISIT_TARGET_PERCENT", 80)
+        # A visit recorded farther than this from the household's building is flagged (not refused).
+        self.VISIT_FAR_METRES = _int("VISIT_FAR_METRES", 200)
         # Gaps between two GPS fixes of a patrol longer than this do not count as patrol time.
         self.PATROL_MAX_GAP_SECONDS = _int("PATROL_MAX_GAP_SECONDS", 300)
         # Idempotency keys are kept this long (at least 24 hours).

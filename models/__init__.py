@@ -41,6 +41,7 @@ from models.places import (  # noqa: F401
 from models.population import (  # noqa: F401
     RESIDENT_TAGS,
     Building,
+    CellHouseholds,
     Compound,
     Gender,
     Household,
@@ -51,6 +52,6 @@ from models.population import (  # noqa: F401
     ResidentKind,
 )
 from models.responsibility import GridResponsibility, ResponsibilityPost  # noqa: F401
-from models.visits import Visit, VisitResult, visit_versions  # noqa: F401
+from models.visits import Visit, VisitCoverage, VisitResult, visit_versions  # noqa: F401
 
 metadata = Base.metadata

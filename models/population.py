@@ -207,3 +207,13 @@ Household.members = column_property(
 Building.households = column_property(
     select(func.count(Household.id)).where(Household.building_id == Building.id).correlate_except(Household).scalar_subquery()
 )
+
+
+class CellHouseholds(Base):
+    """How many households each grid cell has: kept by statement-level triggers on households (see
+    the migration), never written by the app; coverage figures read it instead of counting rows."""
+
+    __tablename__ = "cell_households"
+
+    grid_cell_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Sequence, String, Text, Uuid, false
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, Sequence, String, Text, Uuid, false
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -51,3 +51,17 @@ class Visit(Base):
     household: Mapped[Household] = relationship(lazy="select")
 
     __table_args__ = (Index("ix_visits_cell_week", "grid_cell_id", "week"),)
+
+
+class VisitCoverage(Base):
+    """How many households of a cell were visited in an ISO week: kept by the sync (exact under
+    concurrent syncs: each recounts its cell-weeks while holding their rows), read by the coverage
+    figures so a district's week is thousands of rows, not hundreds of thousands of visits."""
+
+    __tablename__ = "visit_coverage"
+
+    grid_cell_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True)
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)
+    visited: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = (Index("ix_visit_coverage_week", "week"),)

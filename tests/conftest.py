@@ -90,7 +90,7 @@ def clean_matters(db):
 def clean_activity(db):
     """No visits, patrols or check-ins and no follow-up flags (the demo's are removed inside the
     test's transaction): for tests that count what they record."""
-    for table in ("visits", "patrols", "check_ins"):
+    for table in ("visits", "visit_coverage", "patrols", "check_ins"):
         db.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
     db.execute(text("UPDATE households SET last_visited_at = NULL, weekly_follow_up = false, follow_up_reason = NULL"))
     db.commit()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.geo.coords import CoordSystem
 from api.patrols import service as patrols
-from api.visits.service import CHINA, iso_week, refresh_last_visited, week_bounds
+from api.visits.service import CHINA, iso_week, refresh_coverage, refresh_last_visited, week_bounds
 from models import Building, CheckIn, CheckInKind, GridMemberCell, Household, Place, PlaceKind, User, Visit
 
 WEEKS = 6
@@ -56,6 +56,7 @@ def load(db: Session, users: dict[str, User], now: datetime | None = None) -> di
     if visits:
         db.execute(insert(Visit), visits)
         refresh_last_visited(db, list({row["household_id"] for row in visits}))
+        refresh_coverage(db, {(row["grid_cell_id"], row["week"]) for row in visits})
     patrol_count = check_ins = 0
     for username in ("grid_member", "grid_member_2"):
         made = _patrols(db, rng, users[username], own[username], weeks)

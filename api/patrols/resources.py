@@ -12,6 +12,7 @@ from api.context import actor, authenticated, scope
 from api.errors import DomainError, NotFound, ValidationFailed
 from api.extensions import Blueprint, ErrorSchema, rows_page, view_page
 from api.geo.fields import point_out
+from api.idempotency import commit, idempotent
 from api.patrols import service
 from api.patrols.schemas import (
     MAX_POINTS,
@@ -65,6 +66,7 @@ def _check_person(user_id) -> None:
 @blp.route("/check-ins")
 class CheckIns(MethodView):
     @authenticated("patrols.record")
+    @idempotent
     @blp.arguments(CheckInCreateSchema)
     @blp.response(201, CheckInSchema)
     @blp.alt_response(200, schema=CheckInSchema, description="The same check-in sent again")
@@ -75,7 +77,7 @@ class CheckIns(MethodView):
         check_in, created = service.record_check_in(db_session, actor().user, body, datetime.now(UTC))
         if created:
             audit.record(f"check_in.{check_in.kind.value}", object_type="check_in", object_id=check_in.id)
-        db_session.commit()
+        commit()
         return check_in_view(check_in), 201 if created else 200
 
     @authenticated("patrols.read")
@@ -91,6 +93,7 @@ class CheckIns(MethodView):
 @blp.route("/patrols")
 class Patrols(MethodView):
     @authenticated("patrols.record")
+    @idempotent
     @blp.arguments(PatrolCreateSchema)
     @blp.response(201, PatrolSchema)
     @blp.alt_response(200, schema=PatrolSchema, description="The same track sent again")
@@ -106,7 +109,7 @@ class Patrols(MethodView):
         if created:
             audit.record("patrol.upload", object_type="patrol", object_id=patrol.id,
                          detail={"points": patrol.point_count})
-        db_session.commit()
+        commit()
         return patrol_view(patrol, service.cells_of(db_session, [patrol.id]).get(patrol.id, [])), 201 if created else 200
 
     @authenticated("patrols.read")

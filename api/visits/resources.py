@@ -56,7 +56,8 @@ class Sync(MethodView):
         if len(body["visits"]) > MAX_BATCH:
             raise DomainError("payload_too_large", status=413, limit=f"{MAX_BATCH} visits")
         results = service.sync(db_session, scope(), actor().user, body["visits"], VisitItemSchema(),
-                               current_app.extensions["gridgov.identity"])
+                               current_app.extensions["gridgov.identity"],
+                               far_metres=current_app.config["VISIT_FAR_METRES"])
         counts = {s: sum(1 for r in results if r["status"] == s) for s in ("created", "updated", "unchanged", "rejected")}
         audit.record("visit.sync", object_type="visit", detail=counts)
         db_session.commit()
@@ -108,6 +109,7 @@ class Coverage(MethodView):
     @blp.response(200, VisitCoverageSchema(many=True))
     @blp.paginate(Page, page_size=100)
     def get(self, args):
-        """Visit coverage of an ISO week per grid cell, community and street within scope, against
-        the target (`VISIT_TARGET_PERCENT`, 80 by default)."""
-        return service.coverage(db_session, scope(), args["week"], current_app.config["VISIT_TARGET_PERCENT"])
+        """Visit coverage of an ISO week per grid cell, community and street within scope (`level`
+        keeps one of them), against the target (`VISIT_TARGET_PERCENT`, 80 by default)."""
+        return service.coverage(db_session, scope(), args["week"], current_app.config["VISIT_TARGET_PERCENT"],
+                                args.get("level"))

@@ -78,7 +78,8 @@ class VisitSchema(OutputSchema):
     visited_at = ma.fields.AwareDateTime(required=True)
     week = ma.fields.String(required=True)
     location = ma.fields.Nested(PointOutSchema, allow_none=True)
-    far_from_household = ma.fields.Boolean(required=True, metadata={"description": "Recorded over 200 m from the building"})
+    far_from_household = ma.fields.Boolean(required=True, metadata={
+        "description": "Recorded farther than VISIT_FAR_METRES (200 m) from the building"})
     result = ma.fields.Enum(VisitResult, by_value=True, required=True)
     findings = ma.fields.List(ma.fields.Dict(), required=True)
     notes = ma.fields.String(allow_none=True)
@@ -89,6 +90,8 @@ class VisitSchema(OutputSchema):
 
 class VisitCoverageArgsSchema(InputSchema):
     week = ma.fields.String(required=True, validate=WEEK)
+    level = ma.fields.String(validate=ma.validate.OneOf(["grid_cell", "community", "street"]),
+                             metadata={"description": "Only cells, communities or streets"})
 
 
 class VisitCoverageSchema(OutputSchema):

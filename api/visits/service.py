@@ -15,31 +15,34 @@ import marshmallow as ma
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
-from sqlalchemy import Float, Integer, Select, Uuid, cast, column, func, select, update, values
-from sqlalchemy.orm import Session
+from sqlalchemy import Float, Integer, Select, Uuid, cast, column, distinct, func, select, tuple_, update, values
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session, aliased
 
 from api import audit
 from api.errors import NotFound
 from api.matters import service as matters
 from api.photos import service as photos
-from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
+from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped, under
 from api.population import service as population
 from models import (
     Building,
+    CellHouseholds,
     GridCell,
     Household,
     MatterEvent,
     MatterSource,
+    Place,
     Resident,
     ResidentKind,
     User,
     Visit,
+    VisitCoverage,
     visit_versions,
 )
 
 CHINA = timezone(timedelta(hours=8))
 FUTURE_SLACK = timedelta(minutes=10)  # phones' clocks drift a little
-FAR_METRES = 200
 
 
 @scope_rule(Visit)
@@ -219,8 +222,30 @@ def refresh_last_visited(db: Session, household_ids: list) -> None:
                .execution_options(synchronize_session=False))
 
 
-def _far_flags(db: Session, wanted: list[tuple[int, object, tuple]]) -> set[int]:
-    """Which of (index, building id, (lng, lat)) were recorded more than FAR_METRES from the
+def refresh_coverage(db: Session, cell_weeks: set) -> None:
+    """Recount the visited households of these (cell, week) pairs in visit_coverage. The rows are
+    locked in a fixed order before the recount, and the recount is a new statement (a new snapshot
+    under READ COMMITTED): of two syncs of the same cell and week, the later one counts the other's
+    visits, so the figure is exact without serialising whole batches."""
+    if not cell_weeks:
+        return
+    pairs = sorted(cell_weeks, key=lambda p: (str(p[0]), p[1]))
+    keys = tuple_(VisitCoverage.grid_cell_id, VisitCoverage.week).in_(pairs)
+    db.execute(pg_insert(VisitCoverage).values([{"grid_cell_id": c, "week": w, "visited": 0} for c, w in pairs])
+               .on_conflict_do_nothing())
+    db.execute(select(VisitCoverage.grid_cell_id).where(keys)
+               .order_by(VisitCoverage.grid_cell_id, VisitCoverage.week).with_for_update())
+    counts = (select(Visit.grid_cell_id, Visit.week, func.count(distinct(Visit.household_id)).label("n"))
+              .where(tuple_(Visit.grid_cell_id, Visit.week).in_(pairs))
+              .group_by(Visit.grid_cell_id, Visit.week).subquery())
+    db.execute(update(VisitCoverage).where(keys).values(visited=func.coalesce(
+        select(counts.c.n).where(counts.c.grid_cell_id == VisitCoverage.grid_cell_id,
+                                 counts.c.week == VisitCoverage.week).scalar_subquery(), 0))
+               .execution_options(synchronize_session=False))
+
+
+def _far_flags(db: Session, wanted: list[tuple[int, object, tuple]], far_metres: float) -> set[int]:
+    """Which of (index, building id, (lng, lat)) were recorded more than ``far_metres`` from the
     building: flagged, never refused. One query for the whole batch."""
     if not wanted:
         return set()
@@ -228,10 +253,11 @@ def _far_flags(db: Session, wanted: list[tuple[int, object, tuple]]) -> set[int]
                     name="points").data([(index, building, lng, lat) for index, building, (lng, lat) in wanted])
     point = func.ST_SetSRID(func.ST_MakePoint(points.c.lng, points.c.lat), 4326)
     return set(db.scalars(select(points.c.idx).join(Building, Building.id == points.c.building_id).where(
-        ~func.ST_DWithin(cast(Building.location, Geography), cast(point, Geography), FAR_METRES))))
+        ~func.ST_DWithin(cast(Building.location, Geography), cast(point, Geography), far_metres))))
 
 
-def sync(db: Session, scope: Scope, visitor: User, items: list, item_schema: ma.Schema, cipher) -> list[dict]:
+def sync(db: Session, scope: Scope, visitor: User, items: list, item_schema: ma.Schema, cipher, *,
+         far_metres: float = 200) -> list[dict]:
     """Apply a batch; one result per record, in order. Nothing is lost to another record's error.
 
     Households, existing visits (locked) and the far-from-building check are read once for the
@@ -272,11 +298,12 @@ def sync(db: Session, scope: Scope, visitor: User, items: list, item_schema: ma.
         else:
             writes.append((index, item, status, home, visit))
     far = _far_flags(db, [(index, home.building_id, item["location"]) for index, item, _, home, _ in writes
-                          if item.get("location") and home.building_id is not None])
+                          if item.get("location") and home.building_id is not None], far_metres)
     versions = iter(db.scalars(select(visit_versions.next_value()).select_from(func.generate_series(1, len(writes)))).all())
-    touched = set()
+    touched, cell_weeks = set(), set()
     for index, item, status, home, visit in writes:
         version, moved_from = next(versions), visit.household_id if visit is not None else None
+        was = (visit.grid_cell_id, visit.week) if visit is not None else None
         try:
             if _has_side_effects(item, visit):
                 with db.begin_nested():
@@ -287,10 +314,12 @@ def sync(db: Session, scope: Scope, visitor: User, items: list, item_schema: ma.
             results[index] = {"id": str(item["id"]), "status": "rejected", "reason": exc.reason}
             continue
         touched.update({home.id, moved_from} - {None})
+        cell_weeks.update({(home.grid_cell_id, iso_week(item["visited_at"])), was} - {None})
         results[index] = {"id": str(item["id"]), "status": status, "version": version}
     db.flush()
     if touched:
         refresh_last_visited(db, list(touched))
+        refresh_coverage(db, cell_weeks)
     return results
 
 
@@ -350,31 +379,27 @@ def unvisited(scope: Scope, weeks: int, now: datetime, grid_cell_id=None) -> Sel
                          Household.id)
 
 
-def coverage(db: Session, scope: Scope, week: str, target_percent: float) -> list[dict]:
-    """Households and visited households of the week per grid cell, community and street in scope."""
-    start, end = week_bounds(week)
-    visited = (select(Visit.household_id).where(Visit.visited_at >= start, Visit.visited_at < end).distinct()
-               .subquery())
-    per_cell = db.execute(
-        select(Household.grid_cell_id, func.count(Household.id), func.count(visited.c.household_id))
-        .outerjoin(visited, visited.c.household_id == Household.id)
-        .where(Household.grid_cell_id.in_(cells_under(scope.place_paths)))
-        .group_by(Household.grid_cell_id)).all()
-    if not per_cell:
-        return []
-    cells = {c.id: c for c in db.scalars(select(GridCell).where(GridCell.id.in_([r[0] for r in per_cell]))).unique()}
-    totals: dict = {}
-    for cell_id, households, done in per_cell:
-        cell = cells[cell_id]
-        chain = [cell, *reversed(cell.ancestors()[1:])]  # the cell, its community, its street
-        # a total for a place only when the whole place is in scope (a grid member sees cells only)
-        for place in (p for p in chain if any(p.path.startswith(path) for path in scope.place_paths)):
-            entry = totals.setdefault(place.id, {"place": place, "households": 0, "visited": 0})
-            entry["households"] += households
-            entry["visited"] += done
+def coverage(db: Session, scope: Scope, week: str, target_percent: float, level: str | None = None) -> list[dict]:
+    """Households and visited households of the week per grid cell, community and street in scope
+    (``level`` keeps one of them), summed in SQL from cell_households and visit_coverage (both kept
+    as they change), so a district's figures add up thousands of rows, not its households."""
     rows = []
-    for entry in sorted(totals.values(), key=lambda e: e["place"].code):
-        ratio = entry["visited"] / entry["households"] if entry["households"] else 0.0
-        rows.append({**entry, "coverage_percent": round(ratio * 100, 1),
-                     "meets_target": ratio * 100 >= target_percent, "target_percent": target_percent})
-    return rows
+    for kind in [level] if level else ["grid_cell", "community", "street"]:
+        cell, community, street = aliased(Place), aliased(Place), aliased(Place)
+        place = {"grid_cell": cell, "community": community, "street": street}[kind]
+        stmt = (select(place.id, place.code, place.name, func.sum(CellHouseholds.households),
+                       func.sum(func.coalesce(VisitCoverage.visited, 0)))
+                .select_from(CellHouseholds)
+                .join(cell, cell.id == CellHouseholds.grid_cell_id).join(community, community.id == cell.parent_id)
+                .join(street, street.id == community.parent_id)
+                .outerjoin(VisitCoverage, (VisitCoverage.grid_cell_id == CellHouseholds.grid_cell_id)
+                           & (VisitCoverage.week == week))
+                .where(CellHouseholds.grid_cell_id.in_(cells_under(scope.place_paths)), CellHouseholds.households > 0,
+                       under(place.path, scope.place_paths))  # only places wholly in scope: a grid member sees cells
+                .group_by(place.id, place.code, place.name))
+        for place_id, code, name, households, done in db.execute(stmt):
+            ratio = done / households if households else 0.0
+            rows.append({"place": {"id": place_id, "kind": kind, "code": code, "name": name}, "households": households,
+                         "visited": done, "coverage_percent": round(ratio * 100, 1),
+                         "meets_target": ratio * 100 >= target_percent, "target_percent": target_percent})
+    return sorted(rows, key=lambda row: row["place"]["code"])

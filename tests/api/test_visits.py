@@ -99,17 +99,18 @@ def test_oversize_batches_are_413(client, as_user, db):
     assert response.status_code == 413
 
 
-def test_far_visits_are_flagged_not_refused(client, as_user, db):
-    """A visit recorded 1 km from the building is kept and flagged."""
+def test_far_visits_are_flagged_not_refused(client, as_user, db, app, monkeypatch):
+    """A visit recorded 1 km from the building is kept and flagged; the distance is configurable."""
     household = next(h for h in _households(db, n=10) if h.building is not None)
-    from geoalchemy2.shape import to_shape
-
     b = to_shape(household.building.location)
     near = _sync(client, as_user("grid_member"), [_visit(household, location={"lng": b.x, "lat": b.y})]).get_json()
     far = _sync(client, as_user("grid_member"), [_visit(household, location={"lng": b.x + 0.01, "lat": b.y})]).get_json()
+    monkeypatch.setitem(app.config, "VISIT_FAR_METRES", 2000)
+    within = _sync(client, as_user("grid_member"), [_visit(household, location={"lng": b.x + 0.01, "lat": b.y})]).get_json()
     visits = {str(v.id): v for v in db.scalars(select(Visit))}
     assert visits[near["results"][0]["id"]].far_from_household is False
     assert visits[far["results"][0]["id"]].far_from_household is True
+    assert visits[within["results"][0]["id"]].far_from_household is False
 
 
 def test_the_weeks_plan_and_the_list(client, as_user, db):
@@ -144,6 +145,10 @@ def test_coverage_per_cell_community_and_street(client, as_user, db):
     assert by_code["411104001001"]["visited"] == 2 and by_code["411104001"]["visited"] == 2
     mine = client.get(f"/api/v1/visits/coverage?week={week}", headers=headers).get_json()
     assert [r["place"]["code"] for r in mine] == [LIJIANGLU_1]
+    streets = client.get(f"/api/v1/visits/coverage?week={week}&level=street", headers=as_user("district_admin")).get_json()
+    assert {r["place"]["kind"] for r in streets} == {"street"} and len(streets) == 3
+    assert next(r for r in streets if r["place"]["code"] == "411104001")["visited"] == 2
+    assert client.get(f"/api/v1/visits/coverage?week={week}&level=district", headers=headers).status_code == 422
 
 
 def test_findings_that_need_action_become_door_knock_matters_once(client, as_user, db):
@@ -311,3 +316,24 @@ def test_plain_and_side_effect_records_mix_in_one_batch(client, as_user, db):
                            .where(Household.id.in_([first.id, second.id, third.id, fourth.id]))).all())
     assert last == {first.id: stored[first.id].visited_at, second.id: None, third.id: stored[third.id].visited_at,
                     fourth.id: stored[fourth.id].visited_at}
+
+
+def test_coverage_follows_a_visit_moved_to_another_week(client, as_user, db):
+    """The per-cell counts are kept by the sync: a repeat does not count twice, and an edit that
+    moves a visit to an earlier week moves it in the figures too."""
+    headers, staff = as_user("grid_member"), as_user("community_staff")
+    household, other = _households(db, n=2)
+    visit = _visit(household)
+    _sync(client, headers, [visit, _visit(other), _visit(other)])
+    _sync(client, headers, [visit])
+    now_week, earlier = iso_week(datetime.now(UTC) - timedelta(hours=2)), iso_week(datetime.now(UTC) - timedelta(weeks=2))
+
+    def visited(week):
+        rows = client.get(f"/api/v1/visits/coverage?week={week}&level=grid_cell", headers=staff).get_json()
+        return next((r["visited"] for r in rows if r["place"]["code"] == LIJIANGLU_1), None)
+
+    assert visited(now_week) == 2 and visited(earlier) == 0
+    version = db.get(Visit, uuid.UUID(visit["id"])).version
+    moved = {**visit, "visited_at": (datetime.now(UTC) - timedelta(weeks=2)).isoformat(), "version": version}
+    assert _sync(client, headers, [moved]).get_json()["results"][0]["status"] == "updated"
+    assert visited(now_week) == 1 and visited(earlier) == 1
