@@ -12,7 +12,8 @@ Phases, each quoted beside the ``GET /api/v1/me`` baseline of the same run:
   B. the rest with two client processes (the machine has two cores): wall time of the week;
   C. 200 batches sent again (a phone that did not get the answer): all ``unchanged``;
   D. 500-visit batches from community staff (issue 11's figure);
-  E. reading the result: the district's coverage and a cell's plan.
+  E. reading the result: the district's coverage (per street, and every level), a cell's plan,
+     the district's households not visited for a week.
 Then it checks that every visit is stored exactly once and the coverage is 100 %.
 """
 
@@ -227,8 +228,12 @@ def main() -> None:
     if big:
         results["D_batch_500"] = summary([t for t, _ in big], [s for _, s in big])
 
-    results["E_coverage_district"] = measure(client, [f"/api/v1/visits/coverage?week={week}&page_size=1"] * 20,
-                                             admin, warmup=2)
+    coverage = f"/api/v1/visits/coverage?week={week}&page_size=1"
+    results["E_coverage_district_streets"] = measure(client, [coverage + "&level=street"] * 20, admin, warmup=2)
+    results["E_coverage_district_all_levels"] = measure(client, [coverage] * 20, admin, warmup=2)
+    member = {"Authorization": f"Bearer {tokens[people['members'][0]['user_id']]}"}
+    results["E_plan_of_a_cell"] = measure(client, [f"/api/v1/visits/plan?week={iso_week(now)}"] * 50, member, warmup=5)
+    results["E_unvisited_district"] = measure(client, ["/api/v1/visits/unvisited?weeks=1"] * 20, admin, warmup=2)
     results["baseline_me_again"] = measure(client, ["/api/v1/me"] * 500, admin)
     base = statistics.mean([results["baseline_me"]["median_ms"], results["baseline_me_again"]["median_ms"]])
     for value in results.values():

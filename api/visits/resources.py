@@ -11,7 +11,7 @@ from flask_smorest import Page
 from api import audit
 from api.context import actor, authenticated, scope
 from api.errors import DomainError
-from api.extensions import Blueprint, view_page
+from api.extensions import Blueprint, rows_page, view_page
 from api.geo.fields import point_out
 from api.policy import get_or_404
 from api.visits import service
@@ -93,7 +93,7 @@ class Unvisited(MethodView):
     @authenticated("visits.read")
     @blp.arguments(UnvisitedArgsSchema, location="query")
     @blp.response(200, HouseholdVisitSchema(many=True))
-    @blp.paginate(view_page(lambda h: service.household_item(h, h.last_visited_at, datetime.now(UTC))))
+    @blp.paginate(rows_page(lambda row: service.household_item(row, datetime.now(UTC))))
     def get(self, args):
         """Households within scope not visited for `weeks` weeks (4 by default), never visited
         first; `grid_cell_id` narrows to one cell."""

@@ -343,6 +343,17 @@ def list_visits(scope: Scope, *, week: str | None = None, household_id=None, min
     return scoped(stmt, Visit, scope).order_by(Visit.visited_at.desc(), Visit.id)
 
 
+# What plans and lists show of a household: plain columns, not the ORM object and its eager loads.
+_HOUSEHOLD_COLUMNS = (Household.id.label("household_id"), Household.address, Household.members.label("members"),
+                      Household.weekly_follow_up, Household.follow_up_reason, GridCell.id.label("cell_id"),
+                      GridCell.code.label("cell_code"), GridCell.name.label("cell_name"))
+
+
+def _households_of(scope: Scope, *columns) -> Select:
+    return scoped(select(*_HOUSEHOLD_COLUMNS, *columns).join(GridCell, GridCell.id == Household.grid_cell_id),
+                  Household, scope)
+
+
 def plan(db: Session, scope: Scope, week: str, grid_cell_id=None) -> list[dict]:
     """The week's households: visited this week or not, when last, what is due. Households flagged
     for weekly follow-up come first, then those not visited longest."""
@@ -353,25 +364,27 @@ def plan(db: Session, scope: Scope, week: str, grid_cell_id=None) -> list[dict]:
                                                          Visit.visited_at < end).scalar_subquery())
     last = (select(func.max(Visit.visited_at)).where(Visit.household_id == Household.id, Visit.visited_at < end)
             .scalar_subquery())
-    stmt = scoped(select(Household, this_week.label("this_week"), last.label("last")), Household, scope)
+    stmt = _households_of(scope, this_week.label("this_week"), last.label("last_visited_at"))
     if grid_cell_id is not None:
         stmt = stmt.where(Household.grid_cell_id == grid_cell_id)
     stmt = stmt.order_by(Household.weekly_follow_up.desc(), last.asc().nulls_first(), Household.address, Household.id)
-    return [{**household_item(h, last_at, start), "visited": this_week_at is not None, "visited_at": this_week_at,
-             "due": this_week_at is None} for h, this_week_at, last_at in db.execute(stmt).unique().all()]
+    return [{**household_item(row, start), "visited": row.this_week is not None, "visited_at": row.this_week,
+             "due": row.this_week is None} for row in db.execute(stmt)]
 
 
-def household_item(household: Household, last_at: datetime | None, since: datetime) -> dict:
-    return {"household_id": household.id, "address": household.address, "grid_cell": household.grid_cell,
-            "members": household.members, "weekly_follow_up": household.weekly_follow_up,
-            "follow_up_reason": household.follow_up_reason, "last_visited_at": last_at,
-            "weeks_since_visit": (since - last_at).days // 7 if last_at is not None and last_at < since else
-            (0 if last_at is not None else None)}
+def household_item(row, since: datetime) -> dict:
+    """A row of :func:`_households_of` as the plan and the unvisited list show it."""
+    last_at = row.last_visited_at
+    return {"household_id": row.household_id, "address": row.address, "members": row.members,
+            "grid_cell": {"id": row.cell_id, "code": row.cell_code, "name": row.cell_name},
+            "weekly_follow_up": row.weekly_follow_up, "follow_up_reason": row.follow_up_reason,
+            "last_visited_at": last_at,
+            "weeks_since_visit": None if last_at is None else max(0, (since - last_at).days // 7)}
 
 
 def unvisited(scope: Scope, weeks: int, now: datetime, grid_cell_id=None) -> Select:
     """Households within scope with no visit in the last ``weeks`` weeks (never visited first)."""
-    stmt = scoped(select(Household), Household, scope).where(
+    stmt = _households_of(scope, Household.last_visited_at).where(
         (Household.last_visited_at < now - timedelta(weeks=weeks)) | Household.last_visited_at.is_(None))
     if grid_cell_id is not None:
         stmt = stmt.where(Household.grid_cell_id == grid_cell_id)
