@@ -108,6 +108,11 @@ make_cluster_dir() {
     local outside
     outside="/var/lib/gridgov/$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
     log "'$OWNER' cannot reach $BASE; keeping the cluster in $outside (linked from $CLUSTER)"
+    if [ -e "$outside/data/PG_VERSION" ] && [ ! -s "$PWFILE" ]; then
+      # left by an earlier checkout at this same path, whose password went with it: keep it aside
+      log "moving an orphaned cluster aside: $outside.orphaned-$(date +%s)"
+      mv "$outside" "$outside.orphaned-$(date +%s)"
+    fi
     mkdir -p "$outside"
     chmod 755 /var/lib/gridgov
     ln -sfn "$outside" "$CLUSTER"
@@ -120,6 +125,7 @@ init_cluster() {
   [ -f "$PGDATA/PG_VERSION" ] && return 0
   log "creating the private cluster in $CLUSTER (port $PORT)"
   make_cluster_dir
+  [ -f "$PGDATA/PG_VERSION" ] && return 0  # the link was missing, the cluster was there
   umask 077
   if [ ! -s "$PWFILE" ]; then
     head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$PWFILE"
