@@ -142,9 +142,15 @@ def test_demo_weeks_of_visits_and_patrols_with_gaps(client, as_user, db):
 
     grid_member = _user(db, "grid_member")
     days = db.scalar(select(func.count(func.distinct(PatrolDay.day))).where(PatrolDay.user_id == grid_member.id))
-    assert 20 <= days < 30  # weekdays of six weeks, less days of leave
+    assert 20 <= days < 35  # weekdays of six weeks and this one up to yesterday, less days of leave
     assert db.scalar(select(func.count()).where(Patrol.user_id == grid_member.id, Patrol.active_seconds
                                                 < func.extract("epoch", Patrol.ended_at - Patrol.started_at))) > 0
     assert db.scalar(select(func.count()).where(CheckIn.user_id == grid_member.id)) == 2 * days
-    daily = client.get("/api/v1/patrols/daily", headers=as_user("grid_member")).get_json()
-    assert all(row["cells"] and row["active_minutes"] > 0 for row in daily if row["patrols"])
+    first, last = db.execute(select(func.min(PatrolDay.day), func.max(PatrolDay.day))).one()
+    daily = client.get(f"/api/v1/patrols/daily?from={first.isoformat()}&to={last.isoformat()}&page_size=100",
+                       headers=as_user("grid_member")).get_json()
+    assert len(daily) == days  # each patrol day has its check-ins in the same row
+    assert all(row["patrols"] == 1 and row["cells"] and row["active_minutes"] > 0 and row["first_check_in"]
+               and row["last_check_out"] for row in daily)
+    recent = client.get("/api/v1/patrols/daily", headers=as_user("grid_member")).get_json()  # the last seven days
+    assert recent and all(row["patrols"] for row in recent)

@@ -1,9 +1,9 @@
 """Demo door-knock visits, check-ins and patrols (演示走访、签到、巡查): the six ISO weeks before the
-load, with the gaps real weeks have — a rainy week, days of leave, doors nobody opens, a few
+load (patrols up to yesterday), with the gaps real weeks have — a rainy week, days of leave, doors nobody opens, a few
 households never reached (migrant workers away) and a few visits recorded far from the building.
 
-Deterministic (fixed seed) relative to the time of loading; nothing falls in the current week, so a
-week's plan starts clean.
+Deterministic (fixed seed) relative to the time of loading; no visit falls in the current week, so
+the week's plan starts clean.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def load(db: Session, users: dict[str, User], now: datetime | None = None) -> di
         refresh_coverage(db, {(row["grid_cell_id"], row["week"]) for row in visits})
     patrol_count = check_ins = 0
     for username in ("grid_member", "grid_member_2"):
-        made = _patrols(db, rng, users[username], own[username], weeks)
+        made = _patrols(db, rng, users[username], own[username], weeks[0], now)
         patrol_count += made[0]
         check_ins += made[1]
     db.flush()
@@ -116,12 +116,15 @@ def _visits(db: Session, rng: random.Random, visitor: User, cells: list, weeks: 
     return visits
 
 
-def _patrols(db: Session, rng: random.Random, user: User, cells: list, weeks: list) -> tuple[int, int]:
-    """A patrol round each working day along the inside of the member's cell, with check-in and -out."""
+def _patrols(db: Session, rng: random.Random, user: User, cells: list, first: datetime, now: datetime) -> tuple[int, int]:
+    """A patrol round each working day from ``first`` to yesterday along the inside of the member's
+    cell, with check-in and -out (this week's too, so the last seven days are never empty)."""
     boundary = to_shape(db.scalar(select(Place.boundary).where(Place.id == cells[0])))
     ring = affinity.scale(boundary.convex_hull.exterior, xfact=0.8, yfact=0.8)  # keep inside the cell
     made = check_ins = 0
-    for number, day in enumerate(d for w in weeks for d in (w + timedelta(days=i) for i in range(5))):
+    today = now.astimezone(CHINA).date()
+    days = (first + timedelta(days=i) for i in range((today - first.date()).days))
+    for number, day in enumerate(d for d in days if d.weekday() < 5):
         if number in LEAVE_DAYS:
             continue
         start = datetime.combine(day.date(), time(9, 0), CHINA) + timedelta(minutes=rng.randrange(90))
