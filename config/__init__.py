@@ -65,6 +65,10 @@ class BaseConfig:
         self.PHOTO_MAX_BYTES = _int("PHOTO_MAX_BYTES", 8 * 1024 * 1024)
         # Share of a cell's households to visit (plan templates cite at least 80%).
         self.VISIT_TARGET_PERCENT = _int("VISIT_TARGET_PERCENT", 80)
+        # Days between follow-ups of key persons and care targets per attention level (关注程度).
+        self.FOLLOW_UP_DAYS_HIGH = _int("FOLLOW_UP_DAYS_HIGH", 7)
+        self.FOLLOW_UP_DAYS_MEDIUM = _int("FOLLOW_UP_DAYS_MEDIUM", 14)
+        self.FOLLOW_UP_DAYS_LOW = _int("FOLLOW_UP_DAYS_LOW", 30)
         # A visit recorded farther than this from the household's building is flagged (not refused).
         self.VISIT_FAR_METRES = _int("VISIT_FAR_METRES", 200)
         # Gaps between two GPS fixes of a patrol longer than this do not count as patrol time.
@@ -94,7 +98,9 @@ class BaseConfig:
     def validate(self) -> None:
         """Refuse settings that cannot work; production refuses to start without its secrets."""
         for name in ("ACCESS_TOKEN_TTL", "REFRESH_SESSION_TTL", "SESSION_IDLE_TIMEOUT", "LOGIN_MAX_FAILURES",
-                     "LOGIN_LOCK_SECONDS", "LOGIN_RATE_PER_MINUTE", "MAX_CONTENT_LENGTH", "IDEMPOTENCY_TTL", "PHOTO_MAX_BYTES"):
+                     "LOGIN_LOCK_SECONDS", "LOGIN_RATE_PER_MINUTE", "MAX_CONTENT_LENGTH", "IDEMPOTENCY_TTL", "PHOTO_MAX_BYTES",
+                     "FOLLOW_UP_DAYS_HIGH", "FOLLOW_UP_DAYS_MEDIUM", "FOLLOW_UP_DAYS_LOW", "VISIT_FAR_METRES",
+                     "PATROL_MAX_GAP_SECONDS"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
         if not self.DATABASE_URL:

@@ -13,6 +13,16 @@ from models.accounts import (  # noqa: F401
 )
 from models.audit import AuditEvent  # noqa: F401
 from models.base import Base  # noqa: F401
+from models.governance import (  # noqa: F401
+    AttentionLevel,
+    CareCategory,
+    CareTarget,
+    FollowedKind,
+    FollowedPerson,
+    FollowedStatus,
+    KeyPerson,
+    KeyPersonCategory,
+)
 from models.idempotency import IdempotencyKey  # noqa: F401
 from models.matters import (  # noqa: F401
     Matter,

@@ -26,6 +26,7 @@ import binascii
 import datetime
 import hashlib
 import hmac
+import json
 import re
 import secrets
 
@@ -198,6 +199,25 @@ class IdentityCipher:
         except InvalidTag:
             raise ValueError("identity number token failed authentication (tampered or wrong key)") from None
         return plaintext.decode("utf-8")
+
+    def seal(self, purpose: str, data: dict) -> str:
+        """Any JSON-able record, sealed like an identity number but bound to ``purpose`` (a token
+        sealed for one purpose will not open for another)."""
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        plaintext = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+        sealed = self._aead.encrypt(nonce, plaintext, f"gridgov:{purpose}".encode())
+        return self._prefix + base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii")
+
+    def unseal(self, purpose: str, token: str) -> dict:
+        if not isinstance(token, str) or not token.startswith(self._prefix):
+            raise ValueError("sealed record uses an unknown key id")
+        body = token[len(self._prefix) :]
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        try:
+            plaintext = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], f"gridgov:{purpose}".encode())
+        except InvalidTag:
+            raise ValueError("sealed record failed authentication (tampered, wrong key or purpose)") from None
+        return json.loads(plaintext)
 
     def lookup_hash(self, id_number: str) -> str:
         """Hex HMAC-SHA256 of the normalized number: deterministic, so usable in a unique index."""

@@ -1,0 +1,115 @@
+"""Comprehensive governance (综治): people the grid follows up — key persons (重点人员) and care
+targets (关爱对象) — kept in one table but never mixed: each kind has its own categories, endpoints,
+permissions and names."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.accounts import User
+from models.base import Base, created_at, str_enum, updated_at, uuid_pk
+from models.places import GridCell
+from models.population import Resident
+
+
+class FollowedKind(enum.StrEnum):
+    key_person = "key_person"
+    care_target = "care_target"
+
+
+class KeyPersonCategory(enum.StrEnum):
+    """Special populations as GB/T 31000-2015 practice keeps them."""
+
+    released_prisoner = "released_prisoner"  # 刑满释放人员
+    community_correction = "community_correction"  # 社区矫正人员
+    severe_mental_disorder = "severe_mental_disorder"  # 严重精神障碍患者
+    drug_user = "drug_user"  # 吸毒人员
+    aids_risk = "aids_risk"  # 艾滋病危险人员
+    at_risk_youth = "at_risk_youth"  # 重点青少年
+    key_petitioner = "key_petitioner"  # 重点上访人员
+
+
+class CareCategory(enum.StrEnum):
+    elderly_alone = "elderly_alone"  # 独居老人
+    left_behind_child = "left_behind_child"  # 留守儿童
+    disabled = "disabled"  # 残疾人
+    low_income = "low_income"  # 低保/低收入
+
+
+class AttentionLevel(enum.StrEnum):
+    """关注程度: sets how often the person is followed up."""
+
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class FollowedStatus(enum.StrEnum):
+    active = "active"
+    closed = "closed"
+
+
+def _in(values) -> str:
+    return ", ".join(f"'{v.value}'" for v in values)
+
+
+class FollowedPerson(Base):
+    """A resident the grid follows up. Category-specific details (release date, diagnosis,
+    guardian…) are sealed with AES-256-GCM in ``details_sealed``; nothing sensitive is in clear."""
+
+    __tablename__ = "followed_persons"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    kind: Mapped[FollowedKind] = mapped_column(str_enum(FollowedKind, "followed_kind"), nullable=False)
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id", ondelete="RESTRICT"), nullable=False,
+                                                   index=True)
+    grid_cell_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), nullable=False,
+                                                    index=True)
+    category: Mapped[str] = mapped_column(String(32), nullable=False)
+    attention_level: Mapped[AttentionLevel] = mapped_column(str_enum(AttentionLevel, "attention_level"), nullable=False)
+    follow_up_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    responsible_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    next_follow_up_on: Mapped[date] = mapped_column(Date, nullable=False)
+    last_follow_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    details_sealed: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[FollowedStatus] = mapped_column(str_enum(FollowedStatus, "followed_status"), nullable=False,
+                                                   server_default=FollowedStatus.active.value)
+    opened_on: Mapped[date] = mapped_column(Date, nullable=False)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    close_reason: Mapped[str | None] = mapped_column(String(200))
+    details_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+    resident: Mapped[Resident] = relationship(lazy="joined", innerjoin=True)
+    grid_cell: Mapped[GridCell] = relationship(lazy="joined", innerjoin=True)
+    responsible: Mapped[User | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"polymorphic_on": kind}
+    __table_args__ = (
+        CheckConstraint(f"kind <> 'key_person' OR category IN ({_in(KeyPersonCategory)})", name="key_person_category"),
+        CheckConstraint(f"kind <> 'care_target' OR category IN ({_in(CareCategory)})", name="care_target_category"),
+        CheckConstraint("follow_up_days BETWEEN 1 AND 366", name="follow_up_days_range"),
+        CheckConstraint("(status = 'closed') = (closed_on IS NOT NULL)", name="closed_with_date"),
+        Index("uq_followed_persons_active", "kind", "resident_id", "category", unique=True,
+              postgresql_where=text("status = 'active'")),
+        Index("ix_followed_persons_due", "kind", "grid_cell_id", "next_follow_up_on",
+              postgresql_where=text("status = 'active'")),
+    )
+
+
+class KeyPerson(FollowedPerson):
+    """重点人员."""
+
+    __mapper_args__ = {"polymorphic_identity": FollowedKind.key_person}
+
+
+class CareTarget(FollowedPerson):
+    """关爱对象: followed up the same way, but not suspects; never shown as key persons."""
+
+    __mapper_args__ = {"polymorphic_identity": FollowedKind.care_target}
