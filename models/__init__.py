@@ -20,6 +20,8 @@ from models.governance import (  # noqa: F401
     FollowedKind,
     FollowedPerson,
     FollowedStatus,
+    FollowUp,
+    FollowUpAssessment,
     KeyPerson,
     KeyPersonCategory,
 )

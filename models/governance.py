@@ -54,6 +54,14 @@ class FollowedStatus(enum.StrEnum):
     closed = "closed"
 
 
+class FollowUpAssessment(enum.StrEnum):
+    """What the grid member concluded at the door."""
+
+    stable = "stable"  # 稳定
+    needs_attention = "needs_attention"  # 需关注
+    at_risk = "at_risk"  # 有风险, report upwards
+
+
 def _in(values) -> str:
     return ", ".join(f"'{v.value}'" for v in values)
 
@@ -113,3 +121,23 @@ class CareTarget(FollowedPerson):
     """关爱对象: followed up the same way, but not suspects; never shown as key persons."""
 
     __mapper_args__ = {"polymorphic_identity": FollowedKind.care_target}
+
+
+class FollowUp(Base):
+    """One follow-up (走访记录) of a key person or care target: made on a door-knock visit, with the
+    grid member's observations sealed like the category details."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("followed_persons.id", ondelete="CASCADE"), nullable=False,
+                                                 index=True)
+    visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), nullable=False, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    by_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False)
+    assessment: Mapped[FollowUpAssessment] = mapped_column(str_enum(FollowUpAssessment, "follow_up_assessment"),
+                                                           nullable=False)
+    observations_sealed: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at()
+
+    __table_args__ = (Index("uq_follow_ups_visit_person", "visit_id", "person_id", unique=True),)

@@ -44,6 +44,9 @@ class Visit(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     # Changes to the household's roster seen on the visit, as sent, with the resident each one touched.
     roster_changes: Mapped[list] = mapped_column(JSONB, nullable=False, server_default="[]")
+    # sha256 of the follow-ups as the phone sent them: their observations are sealed in follow_ups,
+    # so a repeated sync is recognised without opening them
+    follow_ups_digest: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

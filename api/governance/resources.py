@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
+from flask_smorest import Page
 from sqlalchemy import func, select
 
 from api import audit
@@ -15,6 +16,8 @@ from api.errors import ValidationFailed
 from api.extensions import Blueprint, ErrorSchema
 from api.governance import service
 from api.governance.schemas import (
+    AlertArgsSchema,
+    AlertSchema,
     CareTargetCreateSchema,
     FollowedPersonSchema,
     FollowedQueryArgsSchema,
@@ -87,6 +90,17 @@ def make_blueprint(kind: service.Kind, path: str, title: str, create_schema) -> 
                          detail={"category": person.category})
             commit()
             return person_view(kind, person)
+
+    @blp.route(f"/{path}/alerts")
+    class Alerts(MethodView):
+        @authenticated(read)
+        @blp.arguments(AlertArgsSchema, location="query")
+        @blp.response(200, AlertSchema(many=True))
+        @blp.paginate(Page, page_size=100)
+        def get(self, args):
+            """Overdue follow-ups per grid cell, community and street within scope (预警), with how
+            many are at high attention; `level` keeps one of them. Counts only, no names."""
+            return service.alerts(db_session, kind, scope(), args.get("level"))
 
     @blp.route(f"/{path}/<uuid:person_id>")
     class Item(MethodView):

@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from api.auth.schemas import GridCellRefSchema
+from api.auth.schemas import GridCellRefSchema, PlaceRefSchema
 from api.extensions import MOBILE, InputSchema, OutputSchema, Text
 from models import AttentionLevel, CareCategory, FollowedStatus, Gender, KeyPersonCategory
 
@@ -135,3 +135,14 @@ class FollowedPersonSchema(OutputSchema):
     details_visible = ma.fields.Boolean(required=True)
     created_at = ma.fields.AwareDateTime(required=True)
     updated_at = ma.fields.AwareDateTime(required=True)
+
+
+class AlertArgsSchema(InputSchema):
+    level = ma.fields.String(validate=ma.validate.OneOf(["grid_cell", "community", "street"]))
+
+
+class AlertSchema(OutputSchema):
+    place = ma.fields.Nested(PlaceRefSchema, required=True)
+    active = ma.fields.Integer(required=True)
+    overdue = ma.fields.Integer(required=True, metadata={"description": "Follow-ups past their date"})
+    high_attention_overdue = ma.fields.Integer(required=True)

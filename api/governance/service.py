@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import marshmallow as ma
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, NotFound, ValidationFailed
@@ -16,6 +16,7 @@ from api.governance.schemas import CARE_TARGET_DETAILS, KEY_PERSON_DETAILS
 from api.policy import Scope, can, cells_under, get_or_404, scope_rule, scoped
 from api.population import service as population
 from api.population.identity import IdentityCipher
+from api.rollup import roll_up
 from api.visits.service import CHINA
 from models import (
     AttentionLevel,
@@ -182,3 +183,15 @@ def reveal_id_number(cipher: IdentityCipher, person: FollowedPerson) -> str:
     if person.resident.id_number_cipher is None:
         raise NotFound(errors={"id_number": [Msg.no_id_number]})
     return cipher.decrypt(person.resident.id_number_cipher)
+
+
+def alerts(db: Session, kind: Kind, scope: Scope, level: str | None = None) -> list[dict]:
+    """Active records, overdue follow-ups and overdue ones at high attention, per grid cell,
+    community and street within scope: the alert list (预警)."""
+    overdue = kind.model.next_follow_up_on < today()
+    return roll_up(db, scope, kind.model.__table__, kind.model.grid_cell_id,
+                   {"active": func.count(), "overdue": func.count().filter(overdue),
+                    "high_attention_overdue": func.count().filter(
+                        overdue, kind.model.attention_level == AttentionLevel.high)},
+                   level, where=(kind.model.kind == kind.model.__mapper__.polymorphic_identity,
+                                 kind.model.status == FollowedStatus.active))

@@ -3,7 +3,7 @@ import marshmallow as ma
 from api.auth.schemas import GridCellRefSchema, PlaceRefSchema
 from api.extensions import MOBILE, InputSchema, OutputSchema, Text
 from api.geo.fields import PointInSchema, PointOutSchema
-from models import ResidentKind, VisitResult
+from models import FollowUpAssessment, ResidentKind, VisitResult
 
 WEEK = ma.validate.Regexp(r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$", error="An ISO week such as 2026-W48.")
 FINDING_TAGS = ("hazard", "dispute", "needs_help", "information_change", "other")
@@ -26,6 +26,15 @@ class RosterChangeSchema(InputSchema):
     phone = ma.fields.String(allow_none=True, validate=MOBILE)
 
 
+class FollowUpItemSchema(InputSchema):
+    """A follow-up of a key person or care target living in the visited household."""
+
+    person_id = ma.fields.UUID(required=True, metadata={"description": "A key person or care target"})
+    assessment = ma.fields.Enum(FollowUpAssessment, by_value=True, required=True)
+    observations = Text(allow_none=True, validate=ma.validate.Length(max=1000),
+                        metadata={"description": "Sealed at rest; shown only to those who may see the details"})
+
+
 class VisitItemSchema(InputSchema):
     id = ma.fields.UUID(required=True, metadata={"description": "Made by the phone"})
     household_id = ma.fields.UUID(required=True)
@@ -38,11 +47,15 @@ class VisitItemSchema(InputSchema):
                                     validate=ma.validate.Length(max=20))
     photo_ids = ma.fields.List(ma.fields.UUID(), load_default=list, validate=ma.validate.Length(max=9),
                                metadata={"description": "Photos uploaded first with POST /api/v1/photos"})
+    follow_ups = ma.fields.List(ma.fields.Nested(FollowUpItemSchema), load_default=list,
+                                validate=ma.validate.Length(max=10))
     version = ma.fields.Integer(allow_none=True, metadata={"description": "The server version this edit starts from"})
 
     @ma.post_load
     def _findings_as_dicts(self, data, **kwargs):
         data["findings"] = [dict(f) for f in data.get("findings") or []]
+        data["follow_ups"] = [{"person_id": str(f["person_id"]), "assessment": f["assessment"].value,
+                               "observations": f.get("observations")} for f in data.get("follow_ups") or []]
         data["roster_changes"] = [{k: (str(v) if k in ("resident_id", "kind") and v is not None else v)
                                    for k, v in change.items()} for change in data.get("roster_changes") or []]
         return data
@@ -126,6 +139,8 @@ class HouseholdVisitSchema(OutputSchema):
 
 
 class PlanItemSchema(HouseholdVisitSchema):
+    follow_up_due = ma.fields.Boolean(required=True, metadata={
+        "description": "Someone here (a key person or care target) is due a follow-up by the end of the week"})
     visited = ma.fields.Boolean(required=True, metadata={"description": "Visited in this week"})
     visited_at = ma.fields.AwareDateTime(allow_none=True)
     due = ma.fields.Boolean(required=True)

@@ -9,30 +9,50 @@ caller's scope is checked record by record.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import marshmallow as ma
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
-from sqlalchemy import Float, Integer, Select, Uuid, cast, column, distinct, func, select, tuple_, update, values
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    Uuid,
+    cast,
+    column,
+    delete,
+    distinct,
+    func,
+    select,
+    tuple_,
+    update,
+    values,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from api import audit
 from api.errors import NotFound
 from api.matters import service as matters
 from api.photos import service as photos
-from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped, under
+from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
 from api.population import service as population
+from api.rollup import roll_up
 from models import (
     Building,
     CellHouseholds,
+    FollowedPerson,
+    FollowedStatus,
+    FollowUp,
+    FollowUpAssessment,
     GridCell,
     Household,
     MatterEvent,
     MatterSource,
-    Place,
     Resident,
     ResidentKind,
     User,
@@ -67,7 +87,15 @@ def _content(item: dict) -> dict:
             "result": item["result"].value, "findings": item["findings"], "notes": item.get("notes"),
             "roster_changes": item.get("roster_changes") or [],
             "photo_ids": sorted(str(i) for i in set(item.get("photo_ids") or [])),
+            "follow_ups": follow_ups_digest(item.get("follow_ups") or []),
             "location": [round(v, 7) for v in item["location"]] if item.get("location") else None}
+
+
+def follow_ups_digest(follow_ups: list) -> str | None:
+    if not follow_ups:
+        return None
+    canonical = json.dumps(sorted(follow_ups, key=lambda f: f["person_id"]), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _phone_findings(findings: list) -> list:
@@ -81,6 +109,7 @@ def _stored_content(visit: Visit) -> dict:
             "result": visit.result.value, "findings": _phone_findings(visit.findings), "notes": visit.notes,
             "roster_changes": [{k: v for k, v in c.items() if k != "applied_to"} for c in visit.roster_changes],
             "photo_ids": sorted(str(i) for i in visit.photo_ids or []),
+            "follow_ups": visit.follow_ups_digest,
             "location": [round(point.x, 7), round(point.y, 7)] if point else None}
 
 
@@ -184,8 +213,10 @@ def _decide(item: dict, home, visit: Visit | None, visitor: User, now: datetime)
 def _has_side_effects(item: dict, visit: Visit | None) -> bool:
     """Records that touch other tables (residents, matters, photos) are written in a savepoint of
     their own, so a failure there rejects that record alone; plain records need none."""
-    return bool(item.get("roster_changes") or item.get("photo_ids") or any(f.get("needs_action") for f in item["findings"])
-                or (visit is not None and (visit.photo_ids or any(f.get("matter_id") for f in visit.findings))))
+    return bool(item.get("roster_changes") or item.get("photo_ids") or item.get("follow_ups")
+                or any(f.get("needs_action") for f in item["findings"])
+                or (visit is not None and (visit.photo_ids or visit.follow_ups_digest
+                                           or any(f.get("matter_id") for f in visit.findings))))
 
 
 def _write(db: Session, scope: Scope, visitor: User, item: dict, visit: Visit | None, home, far: bool, version: int,
@@ -211,8 +242,38 @@ def _write(db: Session, scope: Scope, visitor: User, item: dict, visit: Visit | 
         raise Reject("photo_ids: no such photo of yours, or it is attached elsewhere") from None
     db.expire(visit, ["photo_ids"])
     visit.findings = _findings_to_matters(db, visitor, visit, home, previous)
+    _record_follow_ups(db, scope, visitor, visit, home, item.get("follow_ups") or [], cipher)
     db.flush()
     return visit
+
+
+def _record_follow_ups(db: Session, scope: Scope, visitor: User, visit: Visit, home, follow_ups: list, cipher) -> None:
+    """Follow-ups of key persons and care targets of the visited household (走访记录): the visit's
+    set replaces what an earlier sync of it recorded; each person's last and next follow-up follow."""
+    touched = set(db.scalars(delete(FollowUp).where(FollowUp.visit_id == visit.id).returning(FollowUp.person_id)))
+    for entry in follow_ups:
+        person = db.scalars(scoped(select(FollowedPerson).where(FollowedPerson.id == entry["person_id"],
+                                                                FollowedPerson.status == FollowedStatus.active),
+                                   FollowedPerson, scope).with_for_update(of=FollowedPerson)).unique().one_or_none()
+        if person is None:
+            raise Reject("follow_ups: no such person under follow-up in your cells")
+        if person.resident.household_id != home.id:
+            raise Reject("follow_ups: the person does not live in this household")
+        observations = entry.get("observations")
+        db.add(FollowUp(person_id=person.id, visit_id=visit.id, at=visit.visited_at, by_user_id=visitor.id,
+                        assessment=FollowUpAssessment(entry["assessment"]),
+                        observations_sealed=cipher.seal(f"{person.kind.value}_follow_up", {"observations": observations})
+                        if observations else None))
+        audit.record(f"{person.kind.value}.follow_up", object_type=person.kind.value, object_id=person.id,
+                     actor_user=visitor, detail={"visit_id": str(visit.id)})
+        touched.add(person.id)
+    db.flush()
+    for person in db.scalars(select(FollowedPerson).where(FollowedPerson.id.in_(touched))).unique():
+        last = db.scalar(select(func.max(FollowUp.at)).where(FollowUp.person_id == person.id))
+        person.last_follow_up_at = last
+        if last is not None:
+            person.next_follow_up_on = last.astimezone(CHINA).date() + timedelta(days=person.follow_up_days)
+    visit.follow_ups_digest = follow_ups_digest(follow_ups)
 
 
 def refresh_last_visited(db: Session, household_ids: list) -> None:
@@ -356,7 +417,8 @@ def _households_of(scope: Scope, *columns) -> Select:
 
 def plan(db: Session, scope: Scope, week: str, grid_cell_id=None) -> list[dict]:
     """The week's households: visited this week or not, when last, what is due. Households flagged
-    for weekly follow-up come first, then those not visited longest."""
+    for weekly follow-up or with a follow-up of a key person or care target due come first, then
+    those not visited longest."""
     start, end = week_bounds(week)
     if grid_cell_id is not None:
         get_or_404(db, GridCell, grid_cell_id, scope, field="grid_cell_id")
@@ -364,12 +426,18 @@ def plan(db: Session, scope: Scope, week: str, grid_cell_id=None) -> list[dict]:
                                                          Visit.visited_at < end).scalar_subquery())
     last = (select(func.max(Visit.visited_at)).where(Visit.household_id == Household.id, Visit.visited_at < end)
             .scalar_subquery())
-    stmt = _households_of(scope, this_week.label("this_week"), last.label("last_visited_at"))
+    # someone here is due a follow-up by the week's end (which kind or category is not said here)
+    follow_up_due = (select(FollowedPerson.id).join(Resident, Resident.id == FollowedPerson.resident_id)
+                     .where(Resident.household_id == Household.id, FollowedPerson.status == FollowedStatus.active,
+                            FollowedPerson.next_follow_up_on < end.date()).exists())
+    stmt = _households_of(scope, this_week.label("this_week"), last.label("last_visited_at"),
+                          follow_up_due.label("follow_up_due"))
     if grid_cell_id is not None:
         stmt = stmt.where(Household.grid_cell_id == grid_cell_id)
-    stmt = stmt.order_by(Household.weekly_follow_up.desc(), last.asc().nulls_first(), Household.address, Household.id)
-    return [{**household_item(row, start), "visited": row.this_week is not None, "visited_at": row.this_week,
-             "due": row.this_week is None} for row in db.execute(stmt)]
+    stmt = stmt.order_by((Household.weekly_follow_up | follow_up_due).desc(), last.asc().nulls_first(),
+                         Household.address, Household.id)
+    return [{**household_item(row, start), "follow_up_due": row.follow_up_due, "visited": row.this_week is not None,
+             "visited_at": row.this_week, "due": row.this_week is None} for row in db.execute(stmt)]
 
 
 def household_item(row, since: datetime) -> dict:
@@ -394,25 +462,15 @@ def unvisited(scope: Scope, weeks: int, now: datetime, grid_cell_id=None) -> Sel
 
 def coverage(db: Session, scope: Scope, week: str, target_percent: float, level: str | None = None) -> list[dict]:
     """Households and visited households of the week per grid cell, community and street in scope
-    (``level`` keeps one of them), summed in SQL from cell_households and visit_coverage (both kept
-    as they change), so a district's figures add up thousands of rows, not its households."""
-    rows = []
-    for kind in [level] if level else ["grid_cell", "community", "street"]:
-        cell, community, street = aliased(Place), aliased(Place), aliased(Place)
-        place = {"grid_cell": cell, "community": community, "street": street}[kind]
-        stmt = (select(place.id, place.code, place.name, func.sum(CellHouseholds.households),
-                       func.sum(func.coalesce(VisitCoverage.visited, 0)))
-                .select_from(CellHouseholds)
-                .join(cell, cell.id == CellHouseholds.grid_cell_id).join(community, community.id == cell.parent_id)
-                .join(street, street.id == community.parent_id)
-                .outerjoin(VisitCoverage, (VisitCoverage.grid_cell_id == CellHouseholds.grid_cell_id)
-                           & (VisitCoverage.week == week))
-                .where(CellHouseholds.grid_cell_id.in_(cells_under(scope.place_paths)), CellHouseholds.households > 0,
-                       under(place.path, scope.place_paths))  # only places wholly in scope: a grid member sees cells
-                .group_by(place.id, place.code, place.name))
-        for place_id, code, name, households, done in db.execute(stmt):
-            ratio = done / households if households else 0.0
-            rows.append({"place": {"id": place_id, "kind": kind, "code": code, "name": name}, "households": households,
-                         "visited": done, "coverage_percent": round(ratio * 100, 1),
-                         "meets_target": ratio * 100 >= target_percent, "target_percent": target_percent})
-    return sorted(rows, key=lambda row: row["place"]["code"])
+    (``level`` keeps one of them), summed from cell_households and visit_coverage (both kept as
+    they change), so a district's figures add up thousands of rows, not its households."""
+    source = CellHouseholds.__table__.outerjoin(VisitCoverage, (VisitCoverage.grid_cell_id == CellHouseholds.grid_cell_id)
+                                                & (VisitCoverage.week == week))
+    rows = roll_up(db, scope, source, CellHouseholds.grid_cell_id,
+                   {"households": func.sum(CellHouseholds.households), "visited": func.sum(VisitCoverage.visited)},
+                   level, where=(CellHouseholds.households > 0,))
+    for row in rows:
+        ratio = row["visited"] / row["households"] if row["households"] else 0.0
+        row.update(coverage_percent=round(ratio * 100, 1), meets_target=ratio * 100 >= target_percent,
+                   target_percent=target_percent)
+    return rows

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select, text
 
 from api.governance.service import today
+from api.visits.service import CHINA
 from models import AuditEvent, FollowedPerson, GridCell, Resident
 from tests.factories import grid_member
 
@@ -166,3 +167,63 @@ def test_level_changes_move_the_interval_and_closing_ends_the_record(client, as_
     assert client.get("/api/v1/key-persons", headers=staff).get_json() == []
     assert [p["id"] for p in client.get("/api/v1/key-persons?status=closed", headers=staff).get_json()] == [person["id"]]
     assert uuid.UUID(person["id"])
+
+
+def _household_resident(db):
+    """A resident with an identity number who lives in a household of cell 1, and the household id."""
+    cell = db.scalars(select(GridCell).where(GridCell.code == CELL_1)).one()
+    row = db.execute(select(Resident.id, Resident.id_number_masked, Resident.household_id).where(
+        Resident.grid_cell_id == cell.id, Resident.household_id.isnot(None), Resident.id_number_cipher.isnot(None),
+        Resident.moved_out_on.is_(None)).order_by(Resident.name, Resident.id).limit(1)).one()
+    return SimpleNamespace(id=row.id, id_number_masked=row.id_number_masked, household_id=row.household_id)
+
+
+def test_a_follow_up_rides_on_a_visit_and_moves_the_next_date(client, as_user, db):
+    """The door-knock sync carries follow-ups: the next date moves by the interval from the visit,
+    a repeat records nothing twice, observations are sealed; the plan shows the household first
+    while the follow-up is due, and the alerts count overdue ones per cell, community and street."""
+    from datetime import UTC, datetime
+
+    from api.visits.service import iso_week
+    from models import FollowUp
+
+    resident = _household_resident(db)
+    staff, member = as_user("community_staff"), as_user("grid_member")
+    person = _register(client, staff, resident, next_follow_up_on=(today() - timedelta(days=3)).isoformat()).get_json()
+    week = iso_week(datetime.now(UTC))
+    plan = client.get(f"/api/v1/visits/plan?week={week}&page_size=100", headers=member).get_json()
+    assert plan[0]["household_id"] == str(resident.household_id) and plan[0]["follow_up_due"] is True
+    alerts = client.get("/api/v1/key-persons/alerts", headers=as_user("street_admin")).get_json()
+    by_code = {a["place"]["code"]: a for a in alerts}
+    assert by_code[CELL_1]["overdue"] == 1 and by_code["411104001001"]["overdue"] == 1
+    assert by_code["411104001"]["high_attention_overdue"] == 1
+    assert [a["place"]["code"] for a in client.get("/api/v1/key-persons/alerts", headers=member).get_json()] == [CELL_1]
+
+    visited_at = datetime.now(UTC) - timedelta(hours=1)
+    visit = {"id": str(uuid.uuid4()), "household_id": str(resident.household_id), "visited_at": visited_at.isoformat(),
+             "result": "met", "follow_ups": [{"person_id": person["id"], "assessment": "stable",
+                                              "observations": "按时服药，情绪平稳（合成）"}]}
+    for _ in range(2):
+        answer = client.post("/api/v1/visits/sync", json={"visits": [visit]}, headers=member).get_json()
+    assert answer["results"][0]["status"] == "unchanged"
+    assert db.scalar(select(func.count()).select_from(FollowUp)) == 1
+    after = client.get(f"/api/v1/key-persons/{person['id']}", headers=staff).get_json()
+    assert after["next_follow_up_on"] == (visited_at.astimezone(CHINA).date() + timedelta(days=7)).isoformat()
+    assert after["overdue"] is False and after["last_follow_up_at"] is not None
+    dump = " ".join(db.scalars(text("SELECT row_to_json(t)::text FROM follow_ups t")))
+    assert "按时服药" not in dump
+    assert client.get("/api/v1/key-persons/alerts?level=grid_cell", headers=staff).get_json()[0]["overdue"] == 0
+
+    elsewhere = {**visit, "id": str(uuid.uuid4()), "household_id": str(_other_household(db, resident.household_id))}
+    rejected = client.post("/api/v1/visits/sync", json={"visits": [elsewhere]}, headers=member).get_json()["results"][0]
+    assert rejected["status"] == "rejected" and "household" in rejected["reason"]
+    foreign = client.post("/api/v1/visits/sync", headers=as_user("grid_member_2"), json={"visits": [
+        {**visit, "id": str(uuid.uuid4())}]}).get_json()["results"][0]
+    assert foreign["status"] == "rejected"
+
+
+def _other_household(db, household_id):
+    from models import Household
+
+    cell = db.scalars(select(GridCell).where(GridCell.code == CELL_1)).one()
+    return db.scalar(select(Household.id).where(Household.grid_cell_id == cell.id, Household.id != household_id).limit(1))

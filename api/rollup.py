@@ -1,0 +1,35 @@
+"""Figures per grid cell, community and street (网格 / 社区 / 街道), summed in SQL.
+
+Each figure hangs off a grid cell; a community's and a street's are the sums of their cells. Only
+places wholly within the caller's scope get a row: a grid member sees their cells, not the
+community around them."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, FromClause, select
+from sqlalchemy.orm import Session, aliased
+
+from api.policy import Scope, cells_under, under
+from models import Place
+
+LEVELS = ("grid_cell", "community", "street")
+
+
+def roll_up(db: Session, scope: Scope, source: FromClause, cell_id: ColumnElement, measures: dict,
+            level: str | None = None, where: tuple = ()) -> list[dict]:
+    """Rows of ``{"place": {...}, <measure>: value}`` per level (one level when ``level`` is given),
+    ordered by place code. ``source`` holds ``cell_id`` and the columns ``measures`` aggregate."""
+    rows = []
+    for kind in [level] if level else LEVELS:
+        cell, community, street = aliased(Place), aliased(Place), aliased(Place)
+        place = {"grid_cell": cell, "community": community, "street": street}[kind]
+        stmt = (select(place.id, place.code, place.name, *(m.label(name) for name, m in measures.items()))
+                .select_from(source)
+                .join(cell, cell.id == cell_id).join(community, community.id == cell.parent_id)
+                .join(street, street.id == community.parent_id)
+                .where(cell_id.in_(cells_under(scope.place_paths)), under(place.path, scope.place_paths), *where)
+                .group_by(place.id, place.code, place.name))
+        for row in db.execute(stmt):
+            rows.append({"place": {"id": row.id, "kind": kind, "code": row.code, "name": row.name},
+                         **{name: getattr(row, name) or 0 for name in measures}})
+    return sorted(rows, key=lambda row: row["place"]["code"])
