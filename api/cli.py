@@ -40,20 +40,25 @@ def register(app: Flask) -> None:
     demo_cli = AppGroup("demo", help="The demo district (never in production).")
     users_cli = AppGroup("users", help="Accounts that the API cannot create.")
     grid_cli = AppGroup("grid", help="Import and export places and grid cells as GeoJSON.")
-    worker_cli = AppGroup("worker", help="The background worker: outbox delivery and deadline reminders.")
+    worker_cli = AppGroup("worker", help="The background worker: outbox delivery, deadline reminders, retention.")
 
     @worker_cli.command("run")
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
     @click.option("--once", is_flag=True, help="One round, then exit.")
     def worker_run(interval, once):
-        """Deliver the outbox and sweep matter deadlines, round after round (make run starts it)."""
+        """Deliver the outbox, sweep matter deadlines and purge what is past its retention, round
+        after round (make run starts it)."""
+        from api.governance.service import purge_expired
         from api.matters.deadlines import sweep
         from api.notifications.service import deliver_pending
+
+        def retention(db):
+            return purge_expired(db, current_app.config["FOLLOWED_RETENTION_DAYS"])
 
         log = logging.getLogger("gridgov.worker")
         while True:
             # Each step commits on its own: a failing sweep must not stop deliveries, or the reverse.
-            for name, step in (("sweep", sweep), ("delivery", deliver_pending)):
+            for name, step in (("sweep", sweep), ("delivery", deliver_pending), ("retention", retention)):
                 try:
                     result = step(db_session)
                     db_session.commit()

@@ -69,6 +69,9 @@ class BaseConfig:
         self.FOLLOW_UP_DAYS_HIGH = _int("FOLLOW_UP_DAYS_HIGH", 7)
         self.FOLLOW_UP_DAYS_MEDIUM = _int("FOLLOW_UP_DAYS_MEDIUM", 14)
         self.FOLLOW_UP_DAYS_LOW = _int("FOLLOW_UP_DAYS_LOW", 30)
+        # Days a closed key-person or care-target record keeps its sealed details and follow-up
+        # observations before the worker deletes them (PIPL art. 47).
+        self.FOLLOWED_RETENTION_DAYS = _int("FOLLOWED_RETENTION_DAYS", 180)
         # A visit recorded farther than this from the household's building is flagged (not refused).
         self.VISIT_FAR_METRES = _int("VISIT_FAR_METRES", 200)
         # Gaps between two GPS fixes of a patrol longer than this do not count as patrol time.
@@ -99,7 +102,8 @@ class BaseConfig:
         """Refuse settings that cannot work; production refuses to start without its secrets."""
         for name in ("ACCESS_TOKEN_TTL", "REFRESH_SESSION_TTL", "SESSION_IDLE_TIMEOUT", "LOGIN_MAX_FAILURES",
                      "LOGIN_LOCK_SECONDS", "LOGIN_RATE_PER_MINUTE", "MAX_CONTENT_LENGTH", "IDEMPOTENCY_TTL", "PHOTO_MAX_BYTES",
-                     "FOLLOW_UP_DAYS_HIGH", "FOLLOW_UP_DAYS_MEDIUM", "FOLLOW_UP_DAYS_LOW", "VISIT_FAR_METRES",
+                     "FOLLOW_UP_DAYS_HIGH", "FOLLOW_UP_DAYS_MEDIUM", "FOLLOW_UP_DAYS_LOW", "FOLLOWED_RETENTION_DAYS",
+                     "VISIT_FAR_METRES",
                      "PATROL_MAX_GAP_SECONDS"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import marshmallow as ma
 from sqlalchemy import Select, func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.governance.schemas import CARE_TARGET_DETAILS, KEY_PERSON_DETAILS
 from api.policy import Scope, can, cells_under, get_or_404, scope_rule, scoped
@@ -24,6 +26,7 @@ from models import (
     CareTarget,
     FollowedPerson,
     FollowedStatus,
+    FollowUp,
     GridMemberCell,
     KeyPerson,
     KeyPersonCategory,
@@ -195,3 +198,22 @@ def alerts(db: Session, kind: Kind, scope: Scope, level: str | None = None) -> l
                         overdue, kind.model.attention_level == AttentionLevel.high)},
                    level, where=(kind.model.kind == kind.model.__mapper__.polymorphic_identity,
                                  kind.model.status == FollowedStatus.active))
+
+
+def purge_expired(db: Session, retention_days: int, now: datetime | None = None) -> dict:
+    """PIPL art. 47: once a record has been closed for ``retention_days``, its sealed category
+    details and the observations of its follow-ups are deleted; what remains (who, category, dates)
+    keeps the ledger's counts. Logged in the audit trail with the ids, never the contents."""
+    now = now or datetime.now(UTC)
+    cutoff = now.astimezone(CHINA).date() - timedelta(days=retention_days)
+    ids = db.scalars(sql_update(FollowedPerson).where(
+        FollowedPerson.status == FollowedStatus.closed, FollowedPerson.closed_on < cutoff,
+        FollowedPerson.details_purged_at.is_(None)).values(details_sealed=None, details_purged_at=now)
+        .returning(FollowedPerson.id).execution_options(synchronize_session=False)).all()
+    if not ids:
+        return {}
+    db.execute(sql_update(FollowUp).where(FollowUp.person_id.in_(ids)).values(observations_sealed=None)
+               .execution_options(synchronize_session=False))
+    audit.record("followed_person.purge", object_type="followed_person",
+                 detail={"ids": [str(i) for i in ids], "retention_days": retention_days}, actor_username="system")
+    return {"purged": len(ids)}

@@ -227,3 +227,30 @@ def _other_household(db, household_id):
 
     cell = db.scalars(select(GridCell).where(GridCell.code == CELL_1)).one()
     return db.scalar(select(Household.id).where(Household.grid_cell_id == cell.id, Household.id != household_id).limit(1))
+
+
+def test_closed_records_lose_their_details_after_the_retention_period(client, as_user, db):
+    """The worker's retention step deletes the sealed details and follow-up observations of records
+    closed longer than FOLLOWED_RETENTION_DAYS, once, and logs which records without their contents."""
+    from datetime import UTC, datetime
+
+    from api.governance.service import purge_expired
+    from models import FollowedPerson
+
+    staff = as_user("community_staff")
+    person = _register(client, staff, _resident(db)).get_json()
+    url = f"/api/v1/key-persons/{person['id']}"
+    etag = client.get(url, headers=staff).headers["ETag"]
+    client.patch(url, json={"status": "closed", "close_reason": "矫正期满"}, headers={**staff, "If-Match": etag})
+    now = datetime.now(UTC)
+    assert purge_expired(db, 180, now) == {}  # closed today: kept
+    later = now + timedelta(days=181)
+    assert purge_expired(db, 180, later) == {"purged": 1}
+    assert purge_expired(db, 180, later) == {}  # once
+    db.commit()
+    stored = db.get(FollowedPerson, uuid.UUID(person["id"]))
+    db.refresh(stored)
+    assert stored.details_sealed is None and stored.details_purged_at is not None
+    assert client.get(url, headers=staff).get_json()["details"] == {}
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "followed_person.purge")).one()
+    assert event.detail["ids"] == [person["id"]]
