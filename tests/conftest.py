@@ -96,6 +96,13 @@ def clean_activity(db):
     db.commit()
 
 
+@pytest.fixture
+def clean_governance(db):
+    """No key persons or care targets (the demo's are removed inside the test's transaction)."""
+    db.execute(text("DELETE FROM followed_persons"))
+    db.commit()
+
+
 class ApiClient:
     """The Flask test client with a few helpers for logging in as the demo accounts."""
 

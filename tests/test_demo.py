@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select, text
 
 from api import create_app
@@ -154,3 +156,16 @@ def test_demo_weeks_of_visits_and_patrols_with_gaps(client, as_user, db):
                and row["last_check_out"] for row in daily)
     recent = client.get("/api/v1/patrols/daily", headers=as_user("grid_member")).get_json()  # the last seven days
     assert recent and all(row["patrols"] for row in recent)
+
+
+def test_demo_key_persons_of_every_category_and_care_targets(client, as_user, db):
+    """Every key-person category, care targets apart from them, some follow-ups overdue; all synthetic."""
+    from models import CareTarget, KeyPerson, KeyPersonCategory
+
+    assert set(db.scalars(select(KeyPerson.category))) == {c.value for c in KeyPersonCategory}
+    assert db.scalar(select(func.count(CareTarget.id))) >= 4
+    staff = as_user("community_staff")
+    people = client.get("/api/v1/key-persons?page_size=100", headers=staff).get_json()
+    assert all("演示" in json.dumps(p["details"], ensure_ascii=False) for p in people)
+    alerts = client.get("/api/v1/key-persons/alerts?level=community", headers=staff).get_json()
+    assert alerts[0]["overdue"] > 0

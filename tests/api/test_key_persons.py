@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import func, select, text
 
 from api.governance.service import today
@@ -16,6 +17,8 @@ from models import AuditEvent, FollowedPerson, GridCell, Resident
 from tests.factories import grid_member
 
 CELL_1 = "411104001001001"
+
+pytestmark = pytest.mark.usefixtures("clean_governance")
 DIAGNOSIS = "测试用诊断（合成数据）"
 
 

@@ -15,7 +15,7 @@ from tests.api.matter_helpers import photo
 
 LIJIANGLU_1 = "411104001001001"
 
-pytestmark = pytest.mark.usefixtures("clean_activity")
+pytestmark = pytest.mark.usefixtures("clean_activity", "clean_governance")
 
 
 def _households(db, code=LIJIANGLU_1, n=3):
