@@ -17,6 +17,10 @@ from models.governance import (  # noqa: F401
     AttentionLevel,
     CareCategory,
     CareTarget,
+    Dispute,
+    DisputeKind,
+    DisputeOutcome,
+    DisputeStatus,
     FollowedKind,
     FollowedPerson,
     FollowedStatus,
@@ -24,6 +28,7 @@ from models.governance import (  # noqa: F401
     FollowUpAssessment,
     KeyPerson,
     KeyPersonCategory,
+    MediationSession,
 )
 from models.idempotency import IdempotencyKey  # noqa: F401
 from models.matters import (  # noqa: F401

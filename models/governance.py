@@ -141,3 +141,75 @@ class FollowUp(Base):
     created_at: Mapped[datetime] = created_at()
 
     __table_args__ = (Index("uq_follow_ups_visit_person", "visit_id", "person_id", unique=True),)
+
+
+class DisputeKind(enum.StrEnum):
+    neighbour = "neighbour"  # 邻里纠纷
+    family = "family"  # 婚姻家庭
+    property_management = "property_management"  # 物业纠纷
+    land = "land"  # 土地山林
+    labour = "labour"  # 劳动争议
+    contract = "contract"  # 合同债务
+    other = "other"
+
+
+class DisputeStatus(enum.StrEnum):
+    registered = "registered"  # 登记
+    mediating = "mediating"  # 调解中
+    closed = "closed"  # 结案
+
+
+class DisputeOutcome(enum.StrEnum):
+    agreement = "agreement"  # 调解成功
+    court = "court"  # 引导诉讼
+    petition = "petition"  # 转信访
+    escalated = "escalated"  # 上报
+
+
+class Dispute(Base):
+    """矛盾纠纷: registered, assigned to a mediator or team, mediated in sessions, closed with an
+    outcome. The parties (names, phones) are sealed; only their number is in clear."""
+
+    __tablename__ = "disputes"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    grid_cell_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), nullable=False,
+                                                    index=True)
+    kind: Mapped[DisputeKind] = mapped_column(str_enum(DisputeKind, "dispute_kind"), nullable=False)
+    summary: Mapped[str] = mapped_column(String(500), nullable=False)
+    parties_sealed: Mapped[str] = mapped_column(Text, nullable=False)
+    party_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    risk_level: Mapped[AttentionLevel] = mapped_column(str_enum(AttentionLevel, "dispute_risk"), nullable=False)
+    status: Mapped[DisputeStatus] = mapped_column(str_enum(DisputeStatus, "dispute_status"), nullable=False)
+    mediator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    mediation_team: Mapped[str | None] = mapped_column(String(100))
+    matter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("matters.id", ondelete="SET NULL"), index=True)
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
+    outcome: Mapped[DisputeOutcome | None] = mapped_column(str_enum(DisputeOutcome, "dispute_outcome"))
+    closing_note: Mapped[str | None] = mapped_column(String(500))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    registered_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False)
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+    grid_cell: Mapped[GridCell] = relationship(lazy="joined", innerjoin=True)
+    mediator: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[mediator_id])
+
+    __table_args__ = (
+        CheckConstraint("party_count BETWEEN 2 AND 50", name="two_parties_or_more"),
+        CheckConstraint("(status = 'closed') = (outcome IS NOT NULL AND closed_at IS NOT NULL)", name="closed_with_outcome"),
+    )
+
+
+class MediationSession(Base):
+    """One mediation session (调解) of a dispute, with its notes sealed."""
+
+    __tablename__ = "mediation_sessions"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    dispute_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"), nullable=False,
+                                                  index=True)
+    held_on: Mapped[date] = mapped_column(Date, nullable=False)
+    mediator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False)
+    notes_sealed: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = created_at()
