@@ -169,3 +169,11 @@ def test_demo_key_persons_of_every_category_and_care_targets(client, as_user, db
     assert all("演示" in json.dumps(p["details"], ensure_ascii=False) for p in people)
     alerts = client.get("/api/v1/key-persons/alerts?level=community", headers=staff).get_json()
     assert alerts[0]["overdue"] > 0
+
+
+def test_demo_disputes_in_every_state(db):
+    from models import Dispute, DisputeOutcome, DisputeStatus
+
+    assert set(db.scalars(select(Dispute.status))) == set(DisputeStatus)
+    assert {o for o in db.scalars(select(Dispute.outcome)) if o} >= {DisputeOutcome.agreement, DisputeOutcome.court}
+    assert all("演示" in s for s in db.scalars(select(Dispute.summary)))

@@ -1,6 +1,7 @@
 """Demo key persons and care targets (演示重点人员、关爱对象): synthetic people of the demo district's
 own residents, one key person of every category in the demo grid member's cell and its neighbours,
-care targets from the residents tagged as needing care; details marked （演示）."""
+care targets from the residents tagged as needing care, and disputes in every state; details marked
+（演示）."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from sqlalchemy.orm import Session
 
 from api.governance import service
 from api.policy import Scope
-from models import AttentionLevel, CareCategory, GridCell, KeyPersonCategory, Resident, User
+from models import (
+    AttentionLevel,
+    CareCategory,
+    DisputeKind,
+    DisputeOutcome,
+    GridCell,
+    KeyPersonCategory,
+    Resident,
+    User,
+)
 
 KEY_PERSONS = [
     (KeyPersonCategory.released_prisoner, AttentionLevel.medium,
@@ -60,5 +70,35 @@ def load(db: Session, users: dict[str, User], cipher, config) -> dict:
             "resident_id": resident.id, "category": category, "attention_level": AttentionLevel.medium,
             "details": {"notes": "关爱走访（演示）"}, "next_follow_up_on": today + timedelta(days=index * 3 - 6)})
         made["care_targets"] += 1
+    made["disputes"] = _disputes(db, users, cipher, cells)
     db.flush()
     return made
+
+
+# (kind, summary, risk, what happened: sessions held, then the outcome if closed) — every state
+DISPUTES = [
+    (DisputeKind.neighbour, "楼上装修噪音扰民（演示）", AttentionLevel.low, 0, None),
+    (DisputeKind.property_management, "物业费与停车位纠纷（演示）", AttentionLevel.medium, 1, None),
+    (DisputeKind.family, "赡养老人分歧（演示）", AttentionLevel.medium, 2, DisputeOutcome.agreement),
+    (DisputeKind.neighbour, "楼上漏水损坏楼下吊顶（演示）", AttentionLevel.low, 1, DisputeOutcome.agreement),
+    (DisputeKind.labour, "装修工人工资拖欠（演示）", AttentionLevel.high, 2, DisputeOutcome.court),
+    (DisputeKind.land, "院落边界争议（演示）", AttentionLevel.high, 1, DisputeOutcome.escalated),
+]
+
+
+def _disputes(db: Session, users: dict[str, User], cipher, cells: list) -> int:
+    from api.disputes import service as disputes
+
+    staff = users["community_staff"]
+    scope = Scope.for_user(staff)
+    for index, (kind, summary, risk, sessions, outcome) in enumerate(DISPUTES):
+        dispute = disputes.register(db, scope, users["grid_member"], cipher, {
+            "kind": kind, "summary": summary, "risk_level": risk, "grid_cell_id": cells[index % len(cells)],
+            "parties": [{"name": "当事人甲（演示）", "phone": "13900000011"}, {"name": "当事人乙（演示）"}],
+            "mediator_id": staff.id, "mediation_team": "矛盾调解队（演示）"})
+        for number in range(sessions):
+            disputes.add_session(db, staff, cipher, dispute, {
+                "held_on": service.today() - timedelta(days=10 - number * 3), "notes": f"第{number + 1}次调解（演示）"})
+        if outcome is not None:
+            disputes.close(db, scope, staff, dispute, {"outcome": outcome, "note": "结案（演示）"})
+    return len(DISPUTES)
