@@ -48,7 +48,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     app.extensions["gridgov.identity"] = IdentityCipher.from_settings(
-        app.config["PII_ENCRYPTION_KEY"], app.config["PII_HASH_KEY"])
+        app.config["PII_ENCRYPTION_KEY"], app.config["PII_HASH_KEY"], app.config["PII_KEY_ID"],
+        app.config["PII_PREVIOUS_KEYS"])
     init_engine(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"],
                 statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"])
 

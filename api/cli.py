@@ -40,6 +40,17 @@ def register(app: Flask) -> None:
     demo_cli = AppGroup("demo", help="The demo district (never in production).")
     users_cli = AppGroup("users", help="Accounts that the API cannot create.")
     grid_cli = AppGroup("grid", help="Import and export places and grid cells as GeoJSON.")
+    pii_cli = AppGroup("pii", help="Personal data at rest: key rotation.")
+
+    @pii_cli.command("rotate")
+    def pii_rotate():
+        """Re-seal every identity number and sealed record made with a previous key (PII_PREVIOUS_KEYS)
+        with the current one (PII_KEY_ID). Batches are committed; safe to run again."""
+        from api.sealed import rotate
+
+        counts = rotate(db_session, current_app.extensions["gridgov.identity"])
+        click.echo("pii rotate: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+
     worker_cli = AppGroup("worker", help="The background worker: outbox delivery, deadline reminders, retention.")
 
     @worker_cli.command("run")
@@ -184,6 +195,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(grid_cli)
     app.cli.add_command(worker_cli)
+    app.cli.add_command(pii_cli)
 
     open311_cli = AppGroup("open311", help="Open311 partner keys.")
 

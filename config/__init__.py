@@ -89,6 +89,10 @@ class BaseConfig:
         # Generate with: python -c "from api.population.identity import generate_key; print(generate_key())"
         self.PII_ENCRYPTION_KEY = os.environ.get("PII_ENCRYPTION_KEY", "")
         self.PII_HASH_KEY = os.environ.get("PII_HASH_KEY", "")
+        # Key rotation: the current key's id, and retired keys ("id:base64,...") kept to open old
+        # tokens until `flask pii rotate` has re-sealed everything with the current key.
+        self.PII_KEY_ID = os.environ.get("PII_KEY_ID", "1")
+        self.PII_PREVIOUS_KEYS = os.environ.get("PII_PREVIOUS_KEYS", "")
 
         # flask-smorest / OpenAPI
         self.API_TITLE = "GridGov"
@@ -112,9 +116,10 @@ class BaseConfig:
         from api.population.identity import IdentityCipher
 
         try:
-            IdentityCipher.from_settings(self.PII_ENCRYPTION_KEY, self.PII_HASH_KEY)
+            IdentityCipher.from_settings(self.PII_ENCRYPTION_KEY, self.PII_HASH_KEY, self.PII_KEY_ID,
+                                         self.PII_PREVIOUS_KEYS)
         except ValueError as exc:
-            raise ConfigError(f"PII_ENCRYPTION_KEY / PII_HASH_KEY: {exc}") from None
+            raise ConfigError(f"PII_ENCRYPTION_KEY / PII_HASH_KEY / PII_KEY_ID / PII_PREVIOUS_KEYS: {exc}") from None
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in dir(self) if k.isupper()}

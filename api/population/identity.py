@@ -65,6 +65,10 @@ _NONCE_BYTES = 12
 _TAG_BYTES = 16
 # Binds ciphertexts to this purpose: a token made for another field with the same key will not decrypt here.
 _ASSOCIATED_DATA = b"gridgov:id_number"
+
+
+def _purpose(purpose: str) -> bytes:
+    return f"gridgov:{purpose}".encode()
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 
 
@@ -160,64 +164,74 @@ class IdentityCipher:
     validate with validate_id_number first.
     """
 
-    def __init__(self, encryption_key: bytes, hash_key: bytes, key_id: str = "1"):
-        for label, key in (("encryption key", encryption_key), ("hash key", hash_key)):
+    def __init__(self, encryption_key: bytes, hash_key: bytes, key_id: str = "1", previous: dict | None = None):
+        for label, key in (("encryption key", encryption_key), ("hash key", hash_key),
+                           *((f"previous key {k}", v) for k, v in (previous or {}).items())):
             if not isinstance(key, bytes | bytearray) or len(key) != _KEY_BYTES:
                 raise ValueError(f"identity {label} must be exactly {_KEY_BYTES} bytes")
         # Sharing one key between AES-GCM and HMAC would couple the two uses; insist on separate keys.
         if hmac.compare_digest(bytes(encryption_key), bytes(hash_key)):
             raise ValueError("identity encryption key and hash key must differ")
-        if not isinstance(key_id, str) or not _KEY_ID_RE.match(key_id):
-            raise ValueError("identity key id must be 1-16 characters of A-Z, a-z, 0-9, '_' or '-'")
+        for kid in (key_id, *(previous or {})):
+            if not isinstance(kid, str) or not _KEY_ID_RE.match(kid):
+                raise ValueError("identity key id must be 1-16 characters of A-Z, a-z, 0-9, '_' or '-'")
+        if key_id in (previous or {}):
+            raise ValueError(f"key id {key_id} is both the current key and a previous one")
         self._aead = AESGCM(bytes(encryption_key))
+        # Rotation: tokens carry their key id; previous keys still open old tokens until
+        # `flask pii rotate` has re-sealed them with the current key.
+        self._ring = {key_id: self._aead, **{k: AESGCM(bytes(v)) for k, v in (previous or {}).items()}}
         self._hash_key = bytes(hash_key)
         self.key_id = key_id
         self._prefix = f"v{key_id}:"
 
-    def encrypt(self, id_number: str) -> str:
-        """AES-256-GCM with a fresh random nonce: equal numbers give different tokens."""
-        nonce = secrets.token_bytes(_NONCE_BYTES)
-        plaintext = normalize_id_number(id_number).encode("utf-8")
-        sealed = self._aead.encrypt(nonce, plaintext, _ASSOCIATED_DATA)
-        return self._prefix + base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii")
-
-    def decrypt(self, token: str) -> str:
-        """The number inside a token; ValueError if it was tampered with or made with another key id."""
+    def _open(self, token: str, associated: bytes, what: str) -> bytes:
         if not isinstance(token, str) or not token.startswith("v") or ":" not in token:
-            raise ValueError("not an identity number token")
-        if not token.startswith(self._prefix):
-            raise ValueError("identity number token uses an unknown key id")
-        body = token[len(self._prefix) :]
+            raise ValueError(f"not {what} token")
+        key_id, body = token[1:].split(":", 1)
+        aead = self._ring.get(key_id)
+        if aead is None:
+            raise ValueError(f"{what} token uses an unknown key id")
         try:
             raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         except (binascii.Error, ValueError):
-            raise ValueError("identity number token is not valid base64") from None
+            raise ValueError(f"{what} token is not valid base64") from None
         if len(raw) < _NONCE_BYTES + _TAG_BYTES:
-            raise ValueError("identity number token is too short")
+            raise ValueError(f"{what} token is too short")
         try:
-            plaintext = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _ASSOCIATED_DATA)
+            return aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], associated)
         except InvalidTag:
-            raise ValueError("identity number token failed authentication (tampered or wrong key)") from None
-        return plaintext.decode("utf-8")
+            raise ValueError(f"{what} token failed authentication (tampered, wrong key or purpose)") from None
+
+    def _close(self, plaintext: bytes, associated: bytes) -> str:
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, plaintext, associated)
+        return self._prefix + base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii")
+
+    def encrypt(self, id_number: str) -> str:
+        """AES-256-GCM with a fresh random nonce: equal numbers give different tokens."""
+        return self._close(normalize_id_number(id_number).encode("utf-8"), _ASSOCIATED_DATA)
+
+    def decrypt(self, token: str) -> str:
+        """The number inside a token; ValueError if it was tampered with or made with an unknown key."""
+        return self._open(token, _ASSOCIATED_DATA, "an identity number").decode("utf-8")
 
     def seal(self, purpose: str, data: dict) -> str:
         """Any JSON-able record, sealed like an identity number but bound to ``purpose`` (a token
         sealed for one purpose will not open for another)."""
-        nonce = secrets.token_bytes(_NONCE_BYTES)
         plaintext = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
-        sealed = self._aead.encrypt(nonce, plaintext, f"gridgov:{purpose}".encode())
-        return self._prefix + base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii")
+        return self._close(plaintext, _purpose(purpose))
 
     def unseal(self, purpose: str, token: str) -> dict:
-        if not isinstance(token, str) or not token.startswith(self._prefix):
-            raise ValueError("sealed record uses an unknown key id")
-        body = token[len(self._prefix) :]
-        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        try:
-            plaintext = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], f"gridgov:{purpose}".encode())
-        except InvalidTag:
-            raise ValueError("sealed record failed authentication (tampered, wrong key or purpose)") from None
-        return json.loads(plaintext)
+        return json.loads(self._open(token, _purpose(purpose), "a sealed record"))
+
+    def is_current(self, token: str) -> bool:
+        return token.startswith(self._prefix)
+
+    def rewrap(self, purpose: str, token: str) -> str:
+        """The same plaintext under the current key (``purpose`` "id_number" for identity numbers)."""
+        associated = _purpose(purpose)
+        return self._close(self._open(token, associated, "a sealed"), associated)
 
     def lookup_hash(self, id_number: str) -> str:
         """Hex HMAC-SHA256 of the normalized number: deterministic, so usable in a unique index."""
@@ -225,11 +239,18 @@ class IdentityCipher:
         return hmac.new(self._hash_key, message, hashlib.sha256).hexdigest()
 
     @classmethod
-    def from_settings(cls, encryption_key_b64: str, hash_key_b64: str) -> IdentityCipher:
-        """Build from base64 settings (urlsafe or standard alphabet, padding optional)."""
+    def from_settings(cls, encryption_key_b64: str, hash_key_b64: str, key_id: str = "1",
+                      previous_keys: str = "") -> IdentityCipher:
+        """Build from base64 settings (urlsafe or standard alphabet, padding optional).
+        ``previous_keys`` is "id:base64,id:base64": keys retired by a rotation, for opening only."""
+        previous = {}
+        for entry in (e.strip() for e in (previous_keys or "").split(",") if e.strip()):
+            kid, _, value = entry.partition(":")
+            previous[kid] = _decode_key(value, f"previous key {kid}")
         return cls(
             _decode_key(encryption_key_b64, "identity encryption key"),
             _decode_key(hash_key_b64, "identity hash key"),
+            key_id or "1", previous,
         )
 
     def __repr__(self) -> str:  # never show key material
