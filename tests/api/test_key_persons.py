@@ -81,6 +81,9 @@ def test_every_read_is_audited_without_the_data(client, as_user, db):
     assert listed.detail == {"ids": [person["id"]]}
     everything = json.dumps([e.detail for e in db.scalars(select(AuditEvent))], ensure_ascii=False)
     assert DIAGNOSIS not in everything and "监护人甲" not in everything
+    seen = client.get("/api/v1/audit-events?action=key_person.read", headers=as_user("audit_admin")).get_json()
+    assert [e["object_id"] for e in seen] == [person["id"]]
+    assert client.get("/api/v1/audit-events", headers=as_user("community_staff")).status_code == 403
 
 
 def test_reveal_needs_a_reason_and_an_authorised_role(client, as_user, db):
