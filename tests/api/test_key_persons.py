@@ -152,6 +152,11 @@ def test_care_targets_are_kept_apart(client, as_user, db):
     assert wrong.status_code == 422 and "category" in wrong.get_json()["errors"]
     assert client.get("/api/v1/care-targets?category=drug_user", headers=staff).status_code == 422
     assert db.scalar(select(func.count()).where(AuditEvent.action == "care_target.list")) == 1
+    care_url = f"/api/v1/care-targets/{care.get_json()['id']}"
+    for role in ("resident", "unit_staff", "responder"):
+        assert client.get(care_url, headers=as_user(role)).status_code == 403
+    assert client.get(care_url, headers=as_user("grid_member_2")).status_code == 404
+    assert client.get(care_url, headers=as_user("grid_member")).get_json()["details"] is not None  # responsible
 
 
 def test_level_changes_move_the_interval_and_closing_ends_the_record(client, as_user, db):
