@@ -72,6 +72,12 @@ class BaseConfig:
         # Days a closed key-person or care-target record keeps its sealed details and follow-up
         # observations before the worker deletes them (PIPL art. 47).
         self.FOLLOWED_RETENTION_DAYS = _int("FOLLOWED_RETENTION_DAYS", 180)
+        # Petition deadlines (《信访工作条例》 2022), calendar days; settings in case the rules change.
+        self.PETITION_ACCEPT_DAYS = _int("PETITION_ACCEPT_DAYS", 15)
+        self.PETITION_REPLY_DAYS = _int("PETITION_REPLY_DAYS", 60)
+        self.PETITION_MAX_EXTENSION_DAYS = _int("PETITION_MAX_EXTENSION_DAYS", 30)
+        self.PETITION_REVIEW_REQUEST_DAYS = _int("PETITION_REVIEW_REQUEST_DAYS", 30)
+        self.PETITION_REVIEW_DAYS = _int("PETITION_REVIEW_DAYS", 30)
         # A visit recorded farther than this from the household's building is flagged (not refused).
         self.VISIT_FAR_METRES = _int("VISIT_FAR_METRES", 200)
         # Gaps between two GPS fixes of a patrol longer than this do not count as patrol time.
@@ -107,7 +113,8 @@ class BaseConfig:
         for name in ("ACCESS_TOKEN_TTL", "REFRESH_SESSION_TTL", "SESSION_IDLE_TIMEOUT", "LOGIN_MAX_FAILURES",
                      "LOGIN_LOCK_SECONDS", "LOGIN_RATE_PER_MINUTE", "MAX_CONTENT_LENGTH", "IDEMPOTENCY_TTL", "PHOTO_MAX_BYTES",
                      "FOLLOW_UP_DAYS_HIGH", "FOLLOW_UP_DAYS_MEDIUM", "FOLLOW_UP_DAYS_LOW", "FOLLOWED_RETENTION_DAYS",
-                     "VISIT_FAR_METRES",
+                     "PETITION_ACCEPT_DAYS", "PETITION_REPLY_DAYS", "PETITION_MAX_EXTENSION_DAYS",
+                     "PETITION_REVIEW_REQUEST_DAYS", "PETITION_REVIEW_DAYS", "VISIT_FAR_METRES",
                      "PATROL_MAX_GAP_SECONDS"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
