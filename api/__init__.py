@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.notifications.resources import blp as notifications_blp
     from api.open311.keys import blp as open311_keys_blp
     from api.patrols.resources import blp as patrols_blp
+    from api.petitions.resources import blp as petitions_blp
     from api.photos.resources import blp as photos_blp
     from api.places.resources import blp as places_blp
     from api.population.resources import blp as population_blp
@@ -92,7 +93,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     app.register_blueprint(open311_bp)
     for blp in (auth_blp, places_blp, grids_blp, chain_blp, population_blp, matters_blp,
                 notifications_blp, photos_blp, open311_keys_blp, visits_blp, patrols_blp,
-                key_persons_blp, care_targets_blp, disputes_blp, users_blp, audit_blp):
+                key_persons_blp, care_targets_blp, disputes_blp, petitions_blp, users_blp, audit_blp):
         api.register_blueprint(blp)
 
 

@@ -147,6 +147,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "disputes.read": frozenset(_STAFF),
     "disputes.write": frozenset(_STAFF),
     "disputes.close": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
+    # 信访: petition staff; a handling unit reads those assigned to it (without the petitioners)
+    "petitions.read": frozenset({Role.community_staff, Role.street_admin, Role.district_admin, Role.unit_staff}),
+    "petitions.write": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
     "patrols.record": frozenset({Role.grid_member, Role.community_staff}),
     "patrols.read": frozenset(_STAFF),
     "matters.export": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),

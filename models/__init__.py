@@ -43,6 +43,15 @@ from models.matters import (  # noqa: F401
 from models.notifications import DeadlineReminder, Notification, OutboxMessage  # noqa: F401
 from models.open311 import Open311Key  # noqa: F401
 from models.patrols import CheckIn, CheckInKind, Patrol, PatrolCell, PatrolDay  # noqa: F401
+from models.petitions import (  # noqa: F401
+    COLLECTIVE_FROM,
+    Petition,
+    PetitionAccused,
+    PetitionChannel,
+    PetitionEvent,
+    PetitionKind,
+    PetitionStatus,
+)
 from models.photos import Photo  # noqa: F401
 from models.places import (  # noqa: F401
     CHILD_KIND,

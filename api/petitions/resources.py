@@ -1,0 +1,70 @@
+"""Petitions (信访): registration and reading, with the statutory dates; every read is audited."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from sqlalchemy import func, select
+
+from api import audit
+from api.context import actor, authenticated, scope
+from api.extensions import Blueprint, ErrorSchema
+from api.idempotency import commit, idempotent
+from api.petitions import service
+from api.petitions.deadlines import Rules
+from api.petitions.schemas import PetitionCreateSchema, PetitionQueryArgsSchema, PetitionSchema
+from api.policy import get_or_404
+from models import Petition
+from models.db import db_session
+
+blp = Blueprint("petitions", __name__, url_prefix="/api/v1", description="Petitions (信访)")
+
+
+def _cipher():
+    return current_app.extensions["gridgov.identity"]
+
+
+@blp.route("/petitions")
+class Petitions(MethodView):
+    @authenticated("petitions.read")
+    @blp.arguments(PetitionQueryArgsSchema, location="query")
+    @blp.response(200, PetitionSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Petitions within scope (a handling unit: those assigned to it, without the petitioners),
+        the soonest acceptance deadline first, with the running deadline's days left. Audited."""
+        stmt = service.list_petitions(scope(), **args)
+        pagination_parameters.item_count = db_session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        petitions = db_session.scalars(stmt.offset(pagination_parameters.first_item)
+                                       .limit(pagination_parameters.page_size)).unique().all()
+        audit.record("petition.list", object_type="petition", detail={"ids": [str(p.id) for p in petitions]})
+        db_session.commit()
+        return [service.view(db_session, scope(), _cipher(), p) for p in petitions]
+
+    @authenticated("petitions.write")
+    @idempotent
+    @blp.arguments(PetitionCreateSchema)
+    @blp.response(201, PetitionSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="An id in the body is not within your scope")
+    def post(self, body):
+        """Register a petition (登记): channel, received date (deadlines count from it), kind,
+        summary, cell, petitioners (sealed; five or more make it collective), the earlier petition it
+        repeats, the matter it concerns, and the users it accuses (who will never see it)."""
+        petition = service.register(db_session, scope(), actor().user, _cipher(), Rules.from_config(current_app.config),
+                                    body)
+        audit.record("petition.create", object_type="petition", object_id=petition.id)
+        commit()
+        return service.view(db_session, scope(), _cipher(), petition, detail=True)
+
+
+@blp.route("/petitions/<uuid:petition_id>")
+class PetitionById(MethodView):
+    @authenticated("petitions.read")
+    @blp.response(200, PetitionSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="Not within your scope (or it accuses you)")
+    def get(self, petition_id):
+        """One petition with its timeline (the read is audited)."""
+        petition = get_or_404(db_session, Petition, petition_id, scope())
+        audit.record("petition.read", object_type="petition", object_id=petition.id)
+        db_session.commit()
+        return service.view(db_session, scope(), _cipher(), petition, detail=True)

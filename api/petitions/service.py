@@ -1,0 +1,126 @@
+"""Petitions (信访): registration, the clock's dates, and who may see what. Plain functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy.orm import Session
+
+from api.errors import ValidationFailed
+from api.petitions.deadlines import RUNNING, Facts, Rules, days_left, deadlines, is_overdue
+from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
+from api.visits.service import CHINA
+from models import (
+    COLLECTIVE_FROM,
+    GridCell,
+    HandlingUnit,
+    Matter,
+    Petition,
+    PetitionAccused,
+    PetitionEvent,
+    PetitionStatus,
+    Resident,
+    Role,
+    User,
+)
+
+PETITIONERS = "petitioners"
+STAFF = (Role.community_staff, Role.street_admin, Role.district_admin)
+
+
+class Msg:
+    future = ("收到日期不能晚于今天。", "received_on cannot be after today.")
+
+
+@scope_rule(Petition)
+def _petition_rule(scope: Scope):
+    """Petition staff see those of their area; a handling unit those assigned to it; nobody a
+    petition accuses ever sees it."""
+    accused = select(PetitionAccused.petition_id).where(PetitionAccused.user_id == scope.actor_id)
+    if scope.role in STAFF:
+        visible = Petition.grid_cell_id.in_(cells_under(scope.place_paths))
+    elif scope.role == Role.unit_staff and scope.unit_id is not None:
+        visible = Petition.unit_id == scope.unit_id
+    else:
+        visible = false()
+    return and_(visible, Petition.id.not_in(accused))
+
+
+def today() -> date:
+    return datetime.now(CHINA).date()
+
+
+def refresh_deadlines(petition: Petition, rules: Rules) -> None:
+    facts = Facts(received_on=petition.received_on, accepted_on=petition.accepted_on,
+                  extension_days=petition.extension_days or 0, replied_on=petition.replied_on,
+                  review_requested_on=petition.review_requested_on, review_replied_on=petition.review_replied_on,
+                  re_review_requested_on=petition.re_review_requested_on)
+    for name, value in deadlines(facts, rules).items():
+        setattr(petition, name, value)
+
+
+def register(db: Session, scope: Scope, actor: User, cipher, rules: Rules, data: dict) -> Petition:
+    if data["received_on"] > today():
+        raise ValidationFailed({"received_on": [Msg.future]})
+    cell = get_or_404(db, GridCell, data["grid_cell_id"], scope, field="grid_cell_id")
+    petitioners = []
+    for index, person in enumerate(data["petitioners"]):
+        if person.get("resident_id") is not None:
+            get_or_404(db, Resident, person["resident_id"], scope, field=f"petitioners.{index}.resident_id")
+        petitioners.append({k: (str(v) if k == "resident_id" and v else v) for k, v in person.items()})
+    if data.get("repeat_of_id") is not None:
+        get_or_404(db, Petition, data["repeat_of_id"], scope, field="repeat_of_id")
+    if data.get("matter_id") is not None:
+        get_or_404(db, Matter, data["matter_id"], scope, field="matter_id")
+    accused = set(data.get("accused_user_ids") or [])
+    for index, user_id in enumerate(sorted(accused)):
+        if db.get(User, user_id) is None:
+            raise ValidationFailed({f"accused_user_ids.{index}": [("没有该用户。", "No such user.")]})
+    petition = Petition(grid_cell_id=cell.id, channel=data["channel"], kind=data["kind"], summary=data["summary"],
+                        received_on=data["received_on"], registered_by_id=actor.id,
+                        petitioners_sealed=cipher.seal(PETITIONERS, {"petitioners": petitioners}),
+                        petitioner_count=len(petitioners), collective=len(petitioners) >= COLLECTIVE_FROM,
+                        repeat_of_id=data.get("repeat_of_id"), matter_id=data.get("matter_id"),
+                        status=PetitionStatus.registered, extension_days=0)
+    refresh_deadlines(petition, rules)
+    db.add(petition)
+    db.flush()
+    db.add_all(PetitionAccused(petition_id=petition.id, user_id=user_id) for user_id in accused)
+    db.add(PetitionEvent(petition_id=petition.id, at=datetime.now(UTC), actor_id=actor.id, action="register",
+                         from_status=None, to_status=petition.status.value,
+                         data={"collective": petition.collective, "repeat_of_id": str(petition.repeat_of_id)
+                               if petition.repeat_of_id else None}))
+    db.flush()
+    return petition
+
+
+def list_petitions(scope: Scope, *, status=None, kind=None, channel=None, grid_cell_id=None, overdue=None) -> Select:
+    stmt = select(Petition)
+    for column, value in ((Petition.status, status), (Petition.kind, kind), (Petition.channel, channel),
+                          (Petition.grid_cell_id, grid_cell_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if overdue is not None:
+        running = or_(*(and_(Petition.status == status, getattr(Petition, due) < today())
+                        for status, due in RUNNING.items()))
+        stmt = stmt.where(running if overdue else ~running)
+    return scoped(stmt, Petition, scope).order_by(Petition.accept_due, Petition.id)
+
+
+def view(db: Session, scope: Scope, cipher, petition: Petition, *, detail: bool = False) -> dict:
+    running = RUNNING.get(petition.status.value)
+    due = getattr(petition, running) if running else None
+    unit = db.get(HandlingUnit, petition.unit_id) if petition.unit_id else None
+    out = {**{c.key: getattr(petition, c.key) for c in Petition.__mapper__.column_attrs
+              if not c.key.endswith("_sealed")},
+           "grid_cell": petition.grid_cell, "unit": unit, "running_deadline": running,
+           "days_left": days_left(due, today()), "overdue": is_overdue(due, today()),
+           # the petitioner's identity: petition staff only, never the unit it is assigned to
+           "petitioners": cipher.unseal(PETITIONERS, petition.petitioners_sealed)["petitioners"]
+           if scope.role in STAFF else None}
+    if detail:
+        out["timeline"] = [{"at": e.at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
+                            "data": e.data} for e in db.scalars(select(PetitionEvent).where(
+                                PetitionEvent.petition_id == petition.id).order_by(PetitionEvent.at, PetitionEvent.id))]
+    return out
