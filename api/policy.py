@@ -99,6 +99,16 @@ def get_or_404(session: Session, model: type, object_id, scope: Scope, *, for_up
     return obj
 
 
+def reachable_unit(session: Session, actor: User, unit_id) -> HandlingUnit | None:
+    """A handling unit the actor may send work to: one of their place's line, above (a district's
+    bureau) or below it; None otherwise."""
+    unit = session.get(HandlingUnit, unit_id)
+    if unit is None:
+        return None
+    mine, its = actor.place.path, unit.place.path
+    return unit if mine.startswith(its) or its.startswith(mine) else None
+
+
 @scope_rule(Place)
 def _place_rule(scope: Scope) -> ColumnElement[bool]:
     # Residents see the cell they live in; everyone else the subtrees of their scope.

@@ -72,7 +72,7 @@ class Petition(Base):
     re_review_requested_on: Mapped[date | None] = mapped_column(Date)
     re_review_replied_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
-    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    satisfaction: Mapped[str | None] = mapped_column(String(32))
     # the statutory dates, recomputed by the petition clock on every change (null until they apply)
     accept_due: Mapped[date] = mapped_column(Date, nullable=False)
     reply_due: Mapped[date | None] = mapped_column(Date)

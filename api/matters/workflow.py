@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from api.errors import Conflict, Forbidden, ValidationFailed
 from api.notifications import service as notifications
 from api.photos.service import attach
-from api.policy import Scope, get_or_404
+from api.policy import Scope, get_or_404, reachable_unit
 from models import (
     GridCell,
     GridMemberCell,
@@ -113,9 +113,8 @@ def _require_target(db: Session, scope: Scope, actor: User, data: dict) -> tuple
     if (unit_id is None) == (assignee_id is None):
         raise ValidationFailed({"unit_id": [Msg.target]})
     if unit_id is not None:
-        unit = db.get(HandlingUnit, unit_id)
-        place_path = actor.place.path
-        if unit is None or not (place_path.startswith(unit.place.path) or unit.place.path.startswith(place_path)):
+        unit = reachable_unit(db, actor, unit_id)
+        if unit is None:
             raise ValidationFailed({"unit_id": [Msg.unit_elsewhere]})
         return unit, None
     assignee = get_or_404(db, User, assignee_id, scope, field="assignee_id")

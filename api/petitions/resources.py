@@ -10,9 +10,14 @@ from api import audit
 from api.context import actor, authenticated, scope
 from api.extensions import Blueprint, ErrorSchema
 from api.idempotency import commit, idempotent
-from api.petitions import service
+from api.petitions import flow, service
 from api.petitions.deadlines import Rules
-from api.petitions.schemas import PetitionCreateSchema, PetitionQueryArgsSchema, PetitionSchema
+from api.petitions.schemas import (
+    PetitionCreateSchema,
+    PetitionQueryArgsSchema,
+    PetitionSchema,
+    PetitionTransitionSchema,
+)
 from api.policy import get_or_404
 from models import Petition
 from models.db import db_session
@@ -66,5 +71,23 @@ class PetitionById(MethodView):
         """One petition with its timeline (the read is audited)."""
         petition = get_or_404(db_session, Petition, petition_id, scope())
         audit.record("petition.read", object_type="petition", object_id=petition.id)
+        db_session.commit()
+        return service.view(db_session, scope(), _cipher(), petition, detail=True)
+
+
+@blp.route("/petitions/<uuid:petition_id>/transitions")
+class Transitions(MethodView):
+    @authenticated("petitions.read")
+    @blp.arguments(PetitionTransitionSchema)
+    @blp.response(200, PetitionSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="The step does not fit the current state")
+    def post(self, body, petition_id):
+        """One step of the flow (accept, not_accept, route, assign, extend, reply, request_review,
+        review_reply, request_re_review, re_review_reply, close); the statutory dates follow."""
+        petition = get_or_404(db_session, Petition, petition_id, scope(), for_update=True)
+        event = flow.apply(db_session, scope(), actor().user, Rules.from_config(current_app.config), petition,
+                           body["action"], body)
+        audit.record(f"petition.{body['action']}", object_type="petition", object_id=petition.id,
+                     detail={"to_status": event.to_status})
         db_session.commit()
         return service.view(db_session, scope(), _cipher(), petition, detail=True)

@@ -26,6 +26,19 @@ class PetitionCreateSchema(InputSchema):
                                       metadata={"description": "Users it complains about: they never see it"})
 
 
+class PetitionTransitionSchema(InputSchema):
+    action = ma.fields.String(required=True, validate=ma.validate.OneOf(
+        ["accept", "not_accept", "route", "assign", "extend", "reply", "request_review", "review_reply",
+         "request_re_review", "re_review_reply", "close"]))
+    on = ma.fields.Date(metadata={"description": "The day it happened (default today; never before receipt)"})
+    note = Text(allow_none=True, validate=ma.validate.Length(max=2000), metadata={
+        "description": "Needed for not_accept, route (to whom), extend (why), reply and the review replies"})
+    unit_id = ma.fields.UUID(metadata={"description": "assign"})
+    days = ma.fields.Integer(metadata={"description": "extend: at most PETITION_MAX_EXTENSION_DAYS (30)"})
+    satisfaction = ma.fields.String(allow_none=True, metadata={
+        "description": "close: satisfied, basically_satisfied or dissatisfied"})
+
+
 class PetitionQueryArgsSchema(InputSchema):
     status = ma.fields.Enum(PetitionStatus, by_value=True)
     kind = ma.fields.Enum(PetitionKind, by_value=True)

@@ -42,7 +42,7 @@ def upgrade() -> None:
     sa.Column('re_review_requested_on', sa.Date(), nullable=True),
     sa.Column('re_review_replied_on', sa.Date(), nullable=True),
     sa.Column('closed_on', sa.Date(), nullable=True),
-    sa.Column('satisfaction', sa.String(length=16), nullable=True),
+    sa.Column('satisfaction', sa.String(length=32), nullable=True),
     sa.Column('accept_due', sa.Date(), nullable=False),
     sa.Column('reply_due', sa.Date(), nullable=True),
     sa.Column('review_request_due', sa.Date(), nullable=True),

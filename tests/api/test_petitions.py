@@ -81,3 +81,55 @@ def test_who_sees_what(client, as_user, db):
     dump = " ".join(db.scalars(text("SELECT row_to_json(t)::text FROM petitions t")))
     assert "王某" not in dump and "13922223333" not in dump
     assert db.scalar(select(func.count()).where(AuditEvent.action == "petition.read")) >= 2
+
+
+def _step(client, headers, petition_id, action, **body):
+    return client.post(f"/api/v1/petitions/{petition_id}/transitions", json={"action": action, **body}, headers=headers)
+
+
+def test_the_flow_end_to_end_with_its_dates(client, as_user, db):
+    staff, unit = as_user("community_staff"), as_user("unit_staff")
+    received = today() - timedelta(days=40)
+    petition = _register(client, staff, db, received_on=received.isoformat()).get_json()
+    pid = petition["id"]
+    accepted_on = received + timedelta(days=10)
+    accepted = _step(client, staff, pid, "accept", on=accepted_on.isoformat()).get_json()
+    assert accepted["status"] == "accepted" and accepted["reply_due"] == (accepted_on + timedelta(days=60)).isoformat()
+    assert _step(client, unit, pid, "reply", note="已处理").status_code == 404  # not assigned to it: not visible
+    unit_id = str(db.scalar(select(User.unit_id).where(User.username == "unit_staff")))
+    assert _step(client, staff, pid, "assign", unit_id=unit_id).get_json()["status"] == "assigned"
+    too_long = _step(client, staff, pid, "extend", days=31, note="情况复杂")
+    assert too_long.status_code == 422 and "days" in too_long.get_json()["errors"]
+    extended = _step(client, staff, pid, "extend", days=30, note="需多部门会商").get_json()
+    assert extended["reply_due"] == (accepted_on + timedelta(days=90)).isoformat() and extended["extension_days"] == 30
+    assert _step(client, staff, pid, "extend", days=5, note="再延").status_code == 409  # only once
+    assert _step(client, staff, pid, "accept").status_code == 409  # out of order
+    replied = _step(client, unit, pid, "reply", note="已书面答复（合成）")
+    assert replied.status_code == 200, replied.get_json()
+    replied = replied.get_json()
+    assert replied["status"] == "replied" and replied["petitioners"] is None  # the unit never sees them
+    assert replied["review_request_due"] == (today() + timedelta(days=30)).isoformat()
+    reviewed = _step(client, staff, pid, "request_review")
+    assert reviewed.get_json()["review_due"] == (today() + timedelta(days=30)).isoformat()
+    assert _step(client, staff, pid, "review_reply", note="维持原处理意见").get_json()["status"] == "reviewed"
+    closed = _step(client, staff, pid, "close", satisfaction="basically_satisfied").get_json()
+    assert closed["status"] == "closed" and closed["running_deadline"] is None and closed["overdue"] is False
+    assert [e["action"] for e in closed["timeline"]] == ["register", "accept", "assign", "extend", "reply",
+                                                         "request_review", "review_reply", "close"]
+
+
+def test_a_review_asked_after_its_window_is_refused(client, as_user, db):
+    staff = as_user("community_staff")
+    received = today() - timedelta(days=80)
+    pid = _register(client, staff, db, received_on=received.isoformat()).get_json()["id"]
+    _step(client, staff, pid, "accept", on=(received + timedelta(days=3)).isoformat())
+    replied_on = received + timedelta(days=40)
+    _step(client, staff, pid, "reply", on=replied_on.isoformat(), note="已答复")
+    late = _step(client, staff, pid, "request_review", on=(replied_on + timedelta(days=31)).isoformat())
+    assert late.status_code == 422 and "on" in late.get_json()["errors"]
+    in_time = _step(client, staff, pid, "request_review", on=(replied_on + timedelta(days=30)).isoformat())
+    assert in_time.status_code == 200 and in_time.get_json()["status"] == "review_requested"
+    assert _step(client, staff, pid, "not_accept", note="x").status_code == 409
+    assert _step(client, staff, pid, "reply").status_code == 409
+    before_receipt = _step(client, staff, pid, "review_reply", note="x", on=(received - timedelta(days=1)).isoformat())
+    assert before_receipt.status_code == 422
