@@ -103,6 +103,13 @@ def clean_governance(db):
     db.commit()
 
 
+@pytest.fixture
+def clean_petitions(db):
+    """No petitions (the demo's are removed inside the test's transaction)."""
+    db.execute(text("DELETE FROM petitions"))
+    db.commit()
+
+
 class ApiClient:
     """The Flask test client with a few helpers for logging in as the demo accounts."""
 

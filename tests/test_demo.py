@@ -177,3 +177,14 @@ def test_demo_disputes_in_every_state(db):
     assert set(db.scalars(select(Dispute.status))) == set(DisputeStatus)
     assert {o for o in db.scalars(select(Dispute.outcome)) if o} >= {DisputeOutcome.agreement, DisputeOutcome.court}
     assert all("演示" in s for s in db.scalars(select(Dispute.summary)))
+
+
+def test_demo_petitions_at_every_stage_with_overdue_alerts(client, as_user, db):
+    from models import Petition, PetitionStatus
+
+    statuses = set(db.scalars(select(Petition.status)))
+    assert {PetitionStatus.registered, PetitionStatus.accepted, PetitionStatus.assigned,
+            PetitionStatus.review_requested, PetitionStatus.closed} <= statuses
+    overdue = client.get("/api/v1/petitions?overdue=true", headers=as_user("community_staff")).get_json()
+    assert len(overdue) >= 2 and all(p["days_left"] < 0 for p in overdue)
+    assert db.scalar(select(func.count()).where(Petition.collective.is_(True))) == 1

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, text
 
 from api.petitions.service import today
 from models import AuditEvent, GridCell, Petition, User
 
 CELL_1 = "411104001001001"
+
+pytestmark = pytest.mark.usefixtures("clean_petitions")
 PEOPLE = [{"name": "王某（合成）", "phone": "13922223333"}]
 
 
