@@ -60,6 +60,8 @@ class Petition(Base):
     petitioner_count: Mapped[int] = mapped_column(Integer, nullable=False)
     collective: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
     repeat_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("petitions.id", ondelete="SET NULL"), index=True)
+    # it repeats one whose re-review has been answered: the same facts and reasons are not accepted again
+    repeats_final: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
     matter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("matters.id", ondelete="SET NULL"))
     status: Mapped[PetitionStatus] = mapped_column(str_enum(PetitionStatus, "petition_status"), nullable=False)
     unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("handling_units.id", ondelete="RESTRICT"), index=True)

@@ -51,6 +51,8 @@ class Msg:
     once = ("只能延期一次。", "A petition can be extended only once.")
     window = ("已超过申请期限（{due}）。", "Past the window to ask ({due}).")
     on_range = ("日期须在收到日期与今天之间。", "The date must be between the received date and today.")
+    final = ("同一事实和理由已经复核答复，不再受理（可 not_accept 并告知）。",
+             "The same facts and reasons were answered on re-review: not accepted again (use not_accept).")
     satisfaction = ("满意度须为 satisfied、basically_satisfied 或 dissatisfied。",
                     "satisfaction is satisfied, basically_satisfied or dissatisfied.")
 
@@ -79,6 +81,8 @@ def apply(db: Session, scope: Scope, actor: User, rules: Rules, petition: Petiti
         raise ValidationFailed({"note": [Msg.note]})
     event_data: dict = {"note": note} if note else {}
     on = _when(petition, data)
+    if action == "accept" and petition.repeats_final:
+        raise Conflict(errors={"action": [Msg.final]})
     if action == "accept":
         petition.accepted_on = on
     elif action == "assign":

@@ -59,6 +59,8 @@ class PetitionSchema(OutputSchema):
     petitioners = ma.fields.List(ma.fields.Dict(), allow_none=True, metadata={
         "description": "Only for petition staff (never for the unit it is assigned to)"})
     repeat_of_id = ma.fields.UUID(allow_none=True)
+    repeats_final = ma.fields.Boolean(required=True, metadata={
+        "description": "It repeats a petition answered on re-review: the same facts are not accepted again"})
     matter_id = ma.fields.UUID(allow_none=True)
     status = ma.fields.Enum(PetitionStatus, by_value=True, required=True)
     unit = ma.fields.Nested(UnitRefSchema, allow_none=True)

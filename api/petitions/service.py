@@ -69,8 +69,10 @@ def register(db: Session, scope: Scope, actor: User, cipher, rules: Rules, data:
         if person.get("resident_id") is not None:
             get_or_404(db, Resident, person["resident_id"], scope, field=f"petitioners.{index}.resident_id")
         petitioners.append({k: (str(v) if k == "resident_id" and v else v) for k, v in person.items()})
+    repeats_final = False
     if data.get("repeat_of_id") is not None:
-        get_or_404(db, Petition, data["repeat_of_id"], scope, field="repeat_of_id")
+        earlier = get_or_404(db, Petition, data["repeat_of_id"], scope, field="repeat_of_id")
+        repeats_final = _went_through_re_review(db, earlier)
     if data.get("matter_id") is not None:
         get_or_404(db, Matter, data["matter_id"], scope, field="matter_id")
     accused = set(data.get("accused_user_ids") or [])
@@ -81,7 +83,8 @@ def register(db: Session, scope: Scope, actor: User, cipher, rules: Rules, data:
                         received_on=data["received_on"], registered_by_id=actor.id,
                         petitioners_sealed=cipher.seal(PETITIONERS, {"petitioners": petitioners}),
                         petitioner_count=len(petitioners), collective=len(petitioners) >= COLLECTIVE_FROM,
-                        repeat_of_id=data.get("repeat_of_id"), matter_id=data.get("matter_id"),
+                        repeat_of_id=data.get("repeat_of_id"), repeats_final=repeats_final,
+                        matter_id=data.get("matter_id"),
                         status=PetitionStatus.registered, extension_days=0)
     refresh_deadlines(petition, rules)
     db.add(petition)
@@ -93,6 +96,17 @@ def register(db: Session, scope: Scope, actor: User, cipher, rules: Rules, data:
                                if petition.repeat_of_id else None}))
     db.flush()
     return petition
+
+
+def _went_through_re_review(db: Session, petition: Petition) -> bool:
+    """Whether this petition, or one it repeats (up the chain), had its re-review answered."""
+    seen = set()
+    while petition is not None and petition.id not in seen:
+        if petition.re_review_replied_on is not None or petition.repeats_final:
+            return True
+        seen.add(petition.id)
+        petition = db.get(Petition, petition.repeat_of_id) if petition.repeat_of_id else None
+    return False
 
 
 def list_petitions(scope: Scope, *, status=None, kind=None, channel=None, grid_cell_id=None, overdue=None) -> Select:

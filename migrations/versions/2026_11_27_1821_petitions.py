@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('petitioner_count', sa.Integer(), nullable=False),
     sa.Column('collective', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.Column('repeat_of_id', sa.Uuid(), nullable=True),
+    sa.Column('repeats_final', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.Column('matter_id', sa.Uuid(), nullable=True),
     sa.Column('status', sa.Enum('registered', 'accepted', 'not_accepted', 'routed', 'assigned', 'replied', 'review_requested', 'reviewed', 're_review_requested', 're_reviewed', 'closed', name='petition_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('unit_id', sa.Uuid(), nullable=True),

@@ -136,3 +136,22 @@ def test_a_review_asked_after_its_window_is_refused(client, as_user, db):
     assert _step(client, staff, pid, "reply").status_code == 409
     before_receipt = _step(client, staff, pid, "review_reply", note="x", on=(received - timedelta(days=1)).isoformat())
     assert before_receipt.status_code == 422
+
+
+def test_after_a_re_review_the_same_facts_are_not_accepted_again(client, as_user, db):
+    staff = as_user("community_staff")
+    received = today() - timedelta(days=150)
+    pid = _register(client, staff, db, received_on=received.isoformat()).get_json()["id"]
+    for action, day in (("accept", 2), ("reply", 40), ("request_review", 50), ("review_reply", 60),
+                        ("request_re_review", 70), ("re_review_reply", 80)):
+        response = _step(client, staff, pid, action, on=(received + timedelta(days=day)).isoformat(), note="意见")
+        assert response.status_code == 200, (action, response.get_json())
+    again = _register(client, staff, db, repeat_of_id=pid).get_json()
+    assert again["repeats_final"] is True
+    refused = _step(client, staff, again["id"], "accept")
+    assert refused.status_code == 409 and "action" in refused.get_json()["errors"]
+    assert _step(client, staff, again["id"], "not_accept", note="已复核终结，不再受理").get_json()["status"] == "not_accepted"
+    third = _register(client, staff, db, repeat_of_id=again["id"]).get_json()
+    assert third["repeats_final"] is True  # up the chain
+    fresh = _register(client, staff, db).get_json()
+    assert fresh["repeats_final"] is False
