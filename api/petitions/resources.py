@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
+from flask_smorest import Page
 from sqlalchemy import func, select
 
 from api import audit
@@ -16,6 +17,8 @@ from api.petitions.schemas import (
     PetitionCreateSchema,
     PetitionQueryArgsSchema,
     PetitionSchema,
+    PetitionStatsArgsSchema,
+    PetitionStatsSchema,
     PetitionTransitionSchema,
 )
 from api.policy import get_or_404
@@ -60,6 +63,18 @@ class Petitions(MethodView):
         audit.record("petition.create", object_type="petition", object_id=petition.id)
         commit()
         return service.view(db_session, scope(), _cipher(), petition, detail=True)
+
+
+@blp.route("/petitions/stats")
+class Stats(MethodView):
+    @authenticated("petitions.write")
+    @blp.arguments(PetitionStatsArgsSchema, location="query")
+    @blp.response(200, PetitionStatsSchema(many=True))
+    @blp.paginate(Page, page_size=100)
+    def get(self, args):
+        """Petition figures per grid cell, community and street within scope (`level` keeps one):
+        registered, open, overdue, collective, repeats, closed and satisfied, by kind and channel."""
+        return service.stats(db_session, scope(), args.get("level"))
 
 
 @blp.route("/petitions/<uuid:petition_id>")

@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from api.auth.schemas import GridCellRefSchema, UnitRefSchema
+from api.auth.schemas import GridCellRefSchema, PlaceRefSchema, UnitRefSchema
 from api.extensions import MOBILE, InputSchema, OutputSchema, Text
 from models import PetitionChannel, PetitionKind, PetitionStatus
 
@@ -79,3 +79,25 @@ class PetitionSchema(OutputSchema):
     overdue = ma.fields.Boolean(required=True)
     timeline = ma.fields.List(ma.fields.Dict(), metadata={"description": "Detail only"})
     created_at = ma.fields.AwareDateTime(required=True)
+
+
+class PetitionStatsArgsSchema(InputSchema):
+    level = ma.fields.String(validate=ma.validate.OneOf(["grid_cell", "community", "street"]))
+
+
+class PetitionStatsSchema(OutputSchema):
+    place = ma.fields.Nested(PlaceRefSchema, required=True)
+    registered = ma.fields.Integer(required=True)
+    open = ma.fields.Integer(required=True)
+    overdue = ma.fields.Integer(required=True, metadata={"description": "Past the running statutory deadline"})
+    collective = ma.fields.Integer(required=True)
+    repeats = ma.fields.Integer(required=True)
+    closed = ma.fields.Integer(required=True)
+    satisfied = ma.fields.Integer(required=True, metadata={"description": "Closed satisfied or basically satisfied"})
+    kind_suggestion = ma.fields.Integer(required=True)
+    kind_accusation = ma.fields.Integer(required=True)
+    kind_claim = ma.fields.Integer(required=True)
+    channel_letter = ma.fields.Integer(required=True)
+    channel_visit = ma.fields.Integer(required=True)
+    channel_online = ma.fields.Integer(required=True)
+    channel_phone = ma.fields.Integer(required=True)

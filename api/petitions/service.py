@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.errors import ValidationFailed
 from api.petitions.deadlines import RUNNING, Facts, Rules, days_left, deadlines, is_overdue
 from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
+from api.rollup import roll_up
 from api.visits.service import CHINA
 from models import (
     COLLECTIVE_FROM,
@@ -18,7 +19,9 @@ from models import (
     Matter,
     Petition,
     PetitionAccused,
+    PetitionChannel,
     PetitionEvent,
+    PetitionKind,
     PetitionStatus,
     Resident,
     Role,
@@ -138,3 +141,20 @@ def view(db: Session, scope: Scope, cipher, petition: Petition, *, detail: bool 
                             "data": e.data} for e in db.scalars(select(PetitionEvent).where(
                                 PetitionEvent.petition_id == petition.id).order_by(PetitionEvent.at, PetitionEvent.id))]
     return out
+
+
+def stats(db: Session, scope: Scope, level: str | None = None) -> list[dict]:
+    """Per cell, community and street: registered, open, overdue, collective and repeat petitions,
+    by kind and channel, and how the closed ones ended. Petitions accusing the caller are left out."""
+    today_ = today()
+    overdue = or_(*(and_(Petition.status == status, getattr(Petition, due) < today_) for status, due in RUNNING.items()))
+    measures = {"registered": func.count(), "open": func.count().filter(Petition.status != PetitionStatus.closed),
+                "overdue": func.count().filter(overdue), "collective": func.count().filter(Petition.collective),
+                "repeats": func.count().filter(Petition.repeat_of_id.isnot(None)),
+                "closed": func.count().filter(Petition.status == PetitionStatus.closed),
+                "satisfied": func.count().filter(Petition.satisfaction.in_(["satisfied", "basically_satisfied"]))}
+    measures |= {f"kind_{k.value}": func.count().filter(Petition.kind == k) for k in PetitionKind}
+    measures |= {f"channel_{c.value}": func.count().filter(Petition.channel == c) for c in PetitionChannel}
+    accused = select(PetitionAccused.petition_id).where(PetitionAccused.user_id == scope.actor_id)
+    return roll_up(db, scope, Petition.__table__, Petition.grid_cell_id, measures, level,
+                   where=(Petition.id.not_in(accused),))

@@ -155,3 +155,21 @@ def test_after_a_re_review_the_same_facts_are_not_accepted_again(client, as_user
     assert third["repeats_final"] is True  # up the chain
     fresh = _register(client, staff, db).get_json()
     assert fresh["repeats_final"] is False
+
+
+def test_statistics_per_community_and_street(client, as_user, db):
+    staff = as_user("community_staff")
+    _register(client, staff, db, petitioners=[{"name": f"居民{i}"} for i in range(6)])
+    _register(client, staff, db, channel="online", kind="suggestion",
+              received_on=(today() - timedelta(days=20)).isoformat())
+    accused = db.scalar(select(User.id).where(User.username == "street_admin"))
+    _register(client, staff, db, kind="accusation", accused_user_ids=[str(accused)])
+    rows = {r["place"]["code"]: r for r in client.get("/api/v1/petitions/stats", headers=staff).get_json()}
+    community = rows["411104001001"]
+    assert (community["registered"], community["collective"], community["overdue"]) == (3, 1, 1)
+    assert (community["kind_claim"], community["kind_suggestion"], community["kind_accusation"]) == (1, 1, 1)
+    assert community["channel_online"] == 1 and community["channel_letter"] == 2
+    street = {r["place"]["code"]: r for r in client.get("/api/v1/petitions/stats?level=street",
+                                                         headers=as_user("street_admin")).get_json()}
+    assert street["411104001"]["registered"] == 2  # the one accusing the street admin is left out
+    assert client.get("/api/v1/petitions/stats", headers=as_user("unit_staff")).status_code == 403
