@@ -111,3 +111,8 @@ def authenticated(action: str | None = None):
         return wrapper
 
     return decorate
+
+
+def cipher():
+    """The app's identity cipher (AES-GCM for identity numbers and every sealed field)."""
+    return current_app.extensions["gridgov.identity"]

@@ -96,6 +96,23 @@ def view_page(view):
     return ViewPage
 
 
+def audited_page(view, action: str, object_type: str):
+    """A QueryPage of sensitive records: the page's ids (never their contents) go to the audit log
+    as read, then each record is shown through ``view``."""
+
+    class AuditedPage(QueryPage):
+        @property
+        def items(self):
+            from api import audit
+
+            records = super().items
+            audit.record(action, object_type=object_type, detail={"ids": [str(r.id) for r in records]})
+            db_session.commit()
+            return [view(r) for r in records]
+
+    return AuditedPage
+
+
 def rows_page(view):
     """A QueryPage over a select of several columns: each row is shown through ``view``."""
 

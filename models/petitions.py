@@ -11,6 +11,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Ind
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.accounts import HandlingUnit
 from models.base import Base, created_at, str_enum, updated_at, uuid_pk
 from models.places import GridCell
 
@@ -86,6 +87,7 @@ class Petition(Base):
     updated_at: Mapped[datetime] = updated_at()
 
     grid_cell: Mapped[GridCell] = relationship(lazy="joined", innerjoin=True)
+    unit: Mapped[HandlingUnit | None] = relationship(lazy="joined")
 
     __table_args__ = (
         CheckConstraint("petitioner_count >= 1", name="has_petitioner"),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
 
 from api import audit
-from api.context import actor, authenticated, scope
+from api.context import actor, authenticated, cipher, scope
 from api.disputes import service
 from api.disputes.schemas import (
     CloseSchema,
@@ -28,13 +27,9 @@ from models.db import db_session
 blp = Blueprint("disputes", __name__, url_prefix="/api/v1", description="Disputes and mediation (矛盾纠纷)")
 
 
-def _cipher():
-    return current_app.extensions["gridgov.identity"]
-
-
 def _full(dispute: Dispute) -> dict:
     return {**{c.key: getattr(dispute, c.key) for c in Dispute.__mapper__.column_attrs},
-            "grid_cell": dispute.grid_cell, "mediator": dispute.mediator, **service.detail(db_session, _cipher(), dispute)}
+            "grid_cell": dispute.grid_cell, "mediator": dispute.mediator, **service.detail(db_session, cipher(), dispute)}
 
 
 @blp.route("/disputes")
@@ -55,7 +50,7 @@ class Disputes(MethodView):
     def post(self, body):
         """Register a dispute: at least two parties (sealed at rest), kind, risk level, the cell (or
         the matter or door-knock visit it started from, linked), a mediator or a mediation team."""
-        dispute = service.register(db_session, scope(), actor().user, _cipher(), body)
+        dispute = service.register(db_session, scope(), actor().user, cipher(), body)
         audit.record("dispute.create", object_type="dispute", object_id=dispute.id)
         commit()
         return _full(dispute)
@@ -95,7 +90,7 @@ class Sessions(MethodView):
     def post(self, body, dispute_id):
         """Record a mediation session (notes sealed at rest); the dispute is then being mediated."""
         dispute = get_or_404(db_session, Dispute, dispute_id, scope(), for_update=True)
-        session = service.add_session(db_session, actor().user, _cipher(), dispute, body)
+        session = service.add_session(db_session, actor().user, cipher(), dispute, body)
         audit.record("dispute.session", object_type="dispute", object_id=dispute.id)
         db_session.commit()
         return {"id": session.id, "held_on": session.held_on, "mediator": actor().user, "notes": body["notes"]}

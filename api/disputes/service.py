@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import Conflict, Forbidden, ValidationFailed
 from api.policy import Scope, can, cells_under, get_or_404, scope_rule, scoped
+from api.population.service import people_in_scope
 from api.rollup import roll_up
 from models import (
     Dispute,
@@ -19,7 +20,6 @@ from models import (
     Matter,
     MatterEvent,
     MediationSession,
-    Resident,
     User,
     Visit,
 )
@@ -56,11 +56,7 @@ def register(db: Session, scope: Scope, actor: User, cipher, data: dict) -> Disp
         cell_id = cell.id
     if cell_id is None:
         raise ValidationFailed({"grid_cell_id": [Msg.cell_needed]})
-    parties = []
-    for index, party in enumerate(data["parties"]):
-        if party.get("resident_id") is not None:
-            get_or_404(db, Resident, party["resident_id"], scope, field=f"parties.{index}.resident_id")
-        parties.append({k: (str(v) if k == "resident_id" and v else v) for k, v in party.items()})
+    parties = people_in_scope(db, scope, data["parties"], "parties")
     mediator = get_or_404(db, User, data["mediator_id"], scope, field="mediator_id") if data.get("mediator_id") else None
     dispute = Dispute(grid_cell_id=cell_id, kind=data["kind"], summary=data["summary"],
                       parties_sealed=cipher.seal(PARTIES, {"parties": parties}), party_count=len(parties),

@@ -8,12 +8,11 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
-from sqlalchemy import func, select
 
 from api import audit
-from api.context import authenticated, scope
+from api.context import authenticated, cipher, scope
 from api.errors import ValidationFailed
-from api.extensions import Blueprint, ErrorSchema
+from api.extensions import Blueprint, ErrorSchema, audited_page
 from api.governance import service
 from api.governance.schemas import (
     AlertArgsSchema,
@@ -32,10 +31,6 @@ from models.db import db_session
 INVALID_CATEGORY = ("未知的类别。", "Unknown category.")
 
 
-def _cipher():
-    return current_app.extensions["gridgov.identity"]
-
-
 def person_view(kind: service.Kind, person) -> dict:
     visible = service.may_see_details(kind, scope(), person)
     resident = person.resident
@@ -46,7 +41,7 @@ def person_view(kind: service.Kind, person) -> dict:
         "resident": {"id": resident.id, "name": resident.name, "gender": resident.gender,
                      "age": _age(resident.birth_date), "id_number_masked": resident.id_number_masked},
         "overdue": person.status.value == "active" and person.next_follow_up_on < service.today(),
-        "details": service.details_of(kind, _cipher(), person) if visible else None,
+        "details": service.details_of(kind, cipher(), person) if visible else None,
         "details_visible": visible,
     }
 
@@ -60,20 +55,13 @@ def make_blueprint(kind: service.Kind, path: str, title: str, create_schema) -> 
         @authenticated(read)
         @blp.arguments(FollowedQueryArgsSchema, location="query")
         @blp.response(200, FollowedPersonSchema(many=True))
-        @blp.paginate()
-        def get(self, args, pagination_parameters):
+        @blp.paginate(audited_page(lambda p: person_view(kind, p), f"{kind.name}.list", kind.name))
+        def get(self, args):
             """Within scope (a grid member: their cells), soonest follow-up first. Category details
             only for roles allowed to see them; identity numbers masked. The read is audited."""
             if args.get("category") is not None and args["category"] not in {c.value for c in kind.categories}:
                 raise ValidationFailed({"category": [INVALID_CATEGORY]})
-            stmt = service.list_people(kind, scope(), **args)
-            pagination_parameters.item_count = db_session.scalar(
-                select(func.count()).select_from(stmt.order_by(None).subquery()))
-            people = db_session.scalars(stmt.offset(pagination_parameters.first_item)
-                                        .limit(pagination_parameters.page_size)).unique().all()
-            audit.record(f"{kind.name}.list", object_type=kind.name, detail={"ids": [str(p.id) for p in people]})
-            db_session.commit()
-            return [person_view(kind, p) for p in people]
+            return service.list_people(kind, scope(), **args)
 
         @authenticated(write)
         @idempotent
@@ -85,7 +73,7 @@ def make_blueprint(kind: service.Kind, path: str, title: str, create_schema) -> 
             """Register a resident of the population base (by `resident_id` or `id_number`) with a
             category, an attention level (its follow-up interval unless `follow_up_days` says), the
             responsible grid member and the category details (sealed at rest)."""
-            person = service.create(db_session, kind, scope(), _cipher(), current_app.config, body)
+            person = service.create(db_session, kind, scope(), cipher(), current_app.config, body)
             audit.record(f"{kind.name}.create", object_type=kind.name, object_id=person.id,
                          detail={"category": person.category})
             commit()
@@ -127,7 +115,7 @@ def make_blueprint(kind: service.Kind, path: str, title: str, create_schema) -> 
             `close_reason`) when the reason ends."""
             person = get_or_404(db_session, kind.model, person_id, scope(), for_update=True)
             blp.check_etag(person_view(kind, person), FollowedPersonSchema)
-            service.update(db_session, kind, _cipher(), current_app.config, person, body)
+            service.update(db_session, kind, cipher(), current_app.config, person, body)
             audit.record(f"{kind.name}.update", object_type=kind.name, object_id=person.id,
                          detail={"fields": sorted(body)})
             db_session.commit()
@@ -142,7 +130,7 @@ def make_blueprint(kind: service.Kind, path: str, title: str, create_schema) -> 
         def post(self, body, person_id):
             """The person's full identity number, for a stated reason; audited with the reason."""
             person = get_or_404(db_session, kind.model, person_id, scope())
-            number = service.reveal_id_number(_cipher(), person)
+            number = service.reveal_id_number(cipher(), person)
             audit.record(f"{kind.name}.reveal_id_number", object_type=kind.name, object_id=person.id,
                          detail={"reason": body["reason"]})
             db_session.commit()

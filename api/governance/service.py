@@ -13,13 +13,13 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from api import audit
+from api.china_time import day_of, today
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.governance.schemas import CARE_TARGET_DETAILS, KEY_PERSON_DETAILS
 from api.policy import Scope, can, cells_under, get_or_404, scope_rule, scoped
 from api.population import service as population
 from api.population.identity import IdentityCipher
 from api.rollup import roll_up
-from api.visits.service import CHINA
 from models import (
     AttentionLevel,
     CareCategory,
@@ -65,10 +65,6 @@ class Msg:
 def _followed_rule(scope: Scope):
     # the person's grid chain: a grid member sees their cells' people; staff those under them
     return FollowedPerson.grid_cell_id.in_(cells_under(scope.place_paths))
-
-
-def today() -> date:
-    return datetime.now(CHINA).date()
 
 
 def interval_days(config, level: AttentionLevel) -> int:
@@ -205,7 +201,7 @@ def purge_expired(db: Session, retention_days: int, now: datetime | None = None)
     details and the observations of its follow-ups are deleted; what remains (who, category, dates)
     keeps the ledger's counts. Logged in the audit trail with the ids, never the contents."""
     now = now or datetime.now(UTC)
-    cutoff = now.astimezone(CHINA).date() - timedelta(days=retention_days)
+    cutoff = day_of(now) - timedelta(days=retention_days)
     ids = db.scalars(sql_update(FollowedPerson).where(
         FollowedPerson.status == FollowedStatus.closed, FollowedPerson.closed_on < cutoff,
         FollowedPerson.details_purged_at.is_(None)).values(details_sealed=None, details_purged_at=now)

@@ -20,11 +20,13 @@ from shapely.geometry import LineString, Point
 from sqlalchemy import Select, and_, cast, distinct, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from api.china_time import CHINA
+from api.china_time import day_of as china_day
 from api.errors import Conflict, ValidationFailed
 from api.geo.coords import to_wgs84
 from api.grids.service import locate
 from api.policy import Scope, rule_for, scope_rule, scoped
-from api.visits.service import CHINA, FUTURE_SLACK
+from api.visits.service import FUTURE_SLACK
 from models import CheckIn, CheckInKind, GridCell, GridMemberCell, Patrol, PatrolCell, PatrolDay, Role, User
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -60,10 +62,6 @@ def _check_in_rule(scope: Scope):
 @scope_rule(Patrol)
 def _patrol_rule(scope: Scope):
     return Patrol.user_id.in_(_people(scope))
-
-
-def china_day(moment: datetime) -> date:
-    return moment.astimezone(CHINA).date()
 
 
 def _own_cell(db: Session, user: User, cell: GridCell | None) -> bool:

@@ -91,8 +91,8 @@ def apply(db: Session, scope: Scope, actor: User, rules: Rules, petition: Petiti
         unit = reachable_unit(db, actor, data["unit_id"])
         if unit is None:
             raise ValidationFailed({"unit_id": [Msg.unit]})
-        petition.unit_id = unit.id
-        event_data["unit_id"] = str(petition.unit_id)
+        petition.unit = unit
+        event_data["unit_id"] = str(unit.id)
     elif action == "extend":
         if petition.extension_days:
             raise Conflict(errors={"action": [Msg.once]})

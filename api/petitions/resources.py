@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
-from sqlalchemy import func, select
 
 from api import audit
-from api.context import actor, authenticated, scope
-from api.extensions import Blueprint, ErrorSchema
+from api.context import actor, authenticated, cipher, scope
+from api.extensions import Blueprint, ErrorSchema, audited_page
 from api.idempotency import commit, idempotent
 from api.petitions import flow, service
 from api.petitions.deadlines import Rules
@@ -28,26 +27,16 @@ from models.db import db_session
 blp = Blueprint("petitions", __name__, url_prefix="/api/v1", description="Petitions (信访)")
 
 
-def _cipher():
-    return current_app.extensions["gridgov.identity"]
-
-
 @blp.route("/petitions")
 class Petitions(MethodView):
     @authenticated("petitions.read")
     @blp.arguments(PetitionQueryArgsSchema, location="query")
     @blp.response(200, PetitionSchema(many=True))
-    @blp.paginate()
-    def get(self, args, pagination_parameters):
+    @blp.paginate(audited_page(lambda p: service.view(db_session, scope(), cipher(), p), "petition.list", "petition"))
+    def get(self, args):
         """Petitions within scope (a handling unit: those assigned to it, without the petitioners),
         the soonest acceptance deadline first, with the running deadline's days left. Audited."""
-        stmt = service.list_petitions(scope(), **args)
-        pagination_parameters.item_count = db_session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        petitions = db_session.scalars(stmt.offset(pagination_parameters.first_item)
-                                       .limit(pagination_parameters.page_size)).unique().all()
-        audit.record("petition.list", object_type="petition", detail={"ids": [str(p.id) for p in petitions]})
-        db_session.commit()
-        return [service.view(db_session, scope(), _cipher(), p) for p in petitions]
+        return service.list_petitions(scope(), **args)
 
     @authenticated("petitions.write")
     @idempotent
@@ -58,11 +47,11 @@ class Petitions(MethodView):
         """Register a petition (登记): channel, received date (deadlines count from it), kind,
         summary, cell, petitioners (sealed; five or more make it collective), the earlier petition it
         repeats, the matter it concerns, and the users it accuses (who will never see it)."""
-        petition = service.register(db_session, scope(), actor().user, _cipher(), Rules.from_config(current_app.config),
+        petition = service.register(db_session, scope(), actor().user, cipher(), Rules.from_config(current_app.config),
                                     body)
         audit.record("petition.create", object_type="petition", object_id=petition.id)
         commit()
-        return service.view(db_session, scope(), _cipher(), petition, detail=True)
+        return service.view(db_session, scope(), cipher(), petition, detail=True)
 
 
 @blp.route("/petitions/stats")
@@ -87,7 +76,7 @@ class PetitionById(MethodView):
         petition = get_or_404(db_session, Petition, petition_id, scope())
         audit.record("petition.read", object_type="petition", object_id=petition.id)
         db_session.commit()
-        return service.view(db_session, scope(), _cipher(), petition, detail=True)
+        return service.view(db_session, scope(), cipher(), petition, detail=True)
 
 
 @blp.route("/petitions/<uuid:petition_id>/transitions")
@@ -105,4 +94,4 @@ class Transitions(MethodView):
         audit.record(f"petition.{body['action']}", object_type="petition", object_id=petition.id,
                      detail={"to_status": event.to_status})
         db_session.commit()
-        return service.view(db_session, scope(), _cipher(), petition, detail=True)
+        return service.view(db_session, scope(), cipher(), petition, detail=True)

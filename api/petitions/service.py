@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from api.china_time import today
 from api.errors import ValidationFailed
 from api.petitions.deadlines import RUNNING, Facts, Rules, days_left, deadlines, is_overdue
 from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
+from api.population.service import people_in_scope
 from api.rollup import roll_up
-from api.visits.service import CHINA
 from models import (
     COLLECTIVE_FROM,
     GridCell,
-    HandlingUnit,
     Matter,
     Petition,
     PetitionAccused,
@@ -23,7 +23,6 @@ from models import (
     PetitionEvent,
     PetitionKind,
     PetitionStatus,
-    Resident,
     Role,
     User,
 )
@@ -50,10 +49,6 @@ def _petition_rule(scope: Scope):
     return and_(visible, Petition.id.not_in(accused))
 
 
-def today() -> date:
-    return datetime.now(CHINA).date()
-
-
 def refresh_deadlines(petition: Petition, rules: Rules) -> None:
     facts = Facts(received_on=petition.received_on, accepted_on=petition.accepted_on,
                   extension_days=petition.extension_days or 0, replied_on=petition.replied_on,
@@ -67,11 +62,7 @@ def register(db: Session, scope: Scope, actor: User, cipher, rules: Rules, data:
     if data["received_on"] > today():
         raise ValidationFailed({"received_on": [Msg.future]})
     cell = get_or_404(db, GridCell, data["grid_cell_id"], scope, field="grid_cell_id")
-    petitioners = []
-    for index, person in enumerate(data["petitioners"]):
-        if person.get("resident_id") is not None:
-            get_or_404(db, Resident, person["resident_id"], scope, field=f"petitioners.{index}.resident_id")
-        petitioners.append({k: (str(v) if k == "resident_id" and v else v) for k, v in person.items()})
+    petitioners = people_in_scope(db, scope, data["petitioners"], "petitioners")
     repeats_final = False
     if data.get("repeat_of_id") is not None:
         earlier = get_or_404(db, Petition, data["repeat_of_id"], scope, field="repeat_of_id")
@@ -128,10 +119,9 @@ def list_petitions(scope: Scope, *, status=None, kind=None, channel=None, grid_c
 def view(db: Session, scope: Scope, cipher, petition: Petition, *, detail: bool = False) -> dict:
     running = RUNNING.get(petition.status.value)
     due = getattr(petition, running) if running else None
-    unit = db.get(HandlingUnit, petition.unit_id) if petition.unit_id else None
     out = {**{c.key: getattr(petition, c.key) for c in Petition.__mapper__.column_attrs
               if not c.key.endswith("_sealed")},
-           "grid_cell": petition.grid_cell, "unit": unit, "running_deadline": running,
+           "grid_cell": petition.grid_cell, "unit": petition.unit, "running_deadline": running,
            "days_left": days_left(due, today()), "overdue": is_overdue(due, today()),
            # the petitioner's identity: petition staff only, never the unit it is assigned to
            "petitioners": cipher.unseal(PETITIONERS, petition.petitioners_sealed)["petitioners"]

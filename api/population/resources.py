@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 
 from api import audit
-from api.context import authenticated, scope
+from api.context import authenticated, cipher, scope
 from api.extensions import Blueprint, ErrorSchema, QueryPage, view_page
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
 from api.policy import get_or_404
 from api.population import service
-from api.population.identity import IdentityCipher
 from api.population.schemas import (
     BuildingCreateSchema,
     BuildingQueryArgsSchema,
@@ -44,10 +42,6 @@ from models.db import db_session
 
 blp = Blueprint("population", __name__, url_prefix="/api/v1",
                 description="The population base: residents, households, buildings (实有人口)")
-
-
-def cipher() -> IdentityCipher:
-    return current_app.extensions["gridgov.identity"]
 
 
 def building_view(building: Building) -> dict:

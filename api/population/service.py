@@ -400,3 +400,14 @@ def create_party_link(db: Session, scope: Scope, resident_id, household_id) -> P
 
 
 
+
+
+def people_in_scope(db: Session, scope: Scope, people: list[dict], field: str) -> list[dict]:
+    """Parties or petitioners as given, each ``resident_id`` checked to be within scope (404 naming
+    ``<field>.<n>.resident_id``) and made a string, ready to be sealed."""
+    checked = []
+    for index, person in enumerate(people):
+        if person.get("resident_id") is not None:
+            get_or_404(db, Resident, person["resident_id"], scope, field=f"{field}.{index}.resident_id")
+        checked.append({k: (str(v) if k == "resident_id" and v else v) for k, v in person.items()})
+    return checked

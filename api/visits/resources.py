@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Page
 
 from api import audit
-from api.context import actor, authenticated, scope
+from api.context import actor, authenticated, cipher, scope
 from api.errors import DomainError
 from api.extensions import Blueprint, rows_page, view_page
 from api.geo.fields import point_out
@@ -56,7 +56,7 @@ class Sync(MethodView):
         if len(body["visits"]) > MAX_BATCH:
             raise DomainError("payload_too_large", status=413, limit=f"{MAX_BATCH} visits")
         results = service.sync(db_session, scope(), actor().user, body["visits"], VisitItemSchema(),
-                               current_app.extensions["gridgov.identity"],
+                               cipher(),
                                far_metres=current_app.config["VISIT_FAR_METRES"])
         counts = {s: sum(1 for r in results if r["status"] == s) for s in ("created", "updated", "unchanged", "rejected")}
         audit.record("visit.sync", object_type="visit", detail=counts)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import marshmallow as ma
 from geoalchemy2 import Geography
@@ -36,6 +36,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from api import audit
+from api.china_time import CHINA
 from api.errors import NotFound
 from api.matters import service as matters
 from api.photos import service as photos
@@ -61,7 +62,6 @@ from models import (
     visit_versions,
 )
 
-CHINA = timezone(timedelta(hours=8))
 FUTURE_SLACK = timedelta(minutes=10)  # phones' clocks drift a little
 
 
