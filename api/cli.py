@@ -57,19 +57,24 @@ def register(app: Flask) -> None:
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
     @click.option("--once", is_flag=True, help="One round, then exit.")
     def worker_run(interval, once):
-        """Deliver the outbox, sweep matter deadlines and purge what is past its retention, round
+        """Deliver the outbox, sweep matter and petition deadlines and purge what is past its retention, round
         after round (make run starts it)."""
         from api.governance.service import purge_expired
         from api.matters.deadlines import sweep
         from api.notifications.service import deliver_pending
+        from api.petitions import reminders
 
         def retention(db):
             return purge_expired(db, current_app.config["FOLLOWED_RETENTION_DAYS"])
 
+        def petitions(db):
+            return reminders.sweep(db, current_app.config["PETITION_WARN_DAYS"])
+
         log = logging.getLogger("gridgov.worker")
         while True:
             # Each step commits on its own: a failing sweep must not stop deliveries, or the reverse.
-            for name, step in (("sweep", sweep), ("delivery", deliver_pending), ("retention", retention)):
+            for name, step in (("sweep", sweep), ("petitions", petitions), ("delivery", deliver_pending),
+                               ("retention", retention)):
                 try:
                     result = step(db_session)
                     db_session.commit()

@@ -16,9 +16,11 @@ LEVELS = ("grid_cell", "community", "street")
 
 
 def roll_up(db: Session, scope: Scope, source: FromClause, cell_id: ColumnElement, measures: dict,
-            level: str | None = None, where: tuple = ()) -> list[dict]:
+            level: str | None = None, where: tuple = (), every_place: bool = False) -> list[dict]:
     """Rows of ``{"place": {...}, <measure>: value}`` per level (one level when ``level`` is given),
-    ordered by place code. ``source`` holds ``cell_id`` and the columns ``measures`` aggregate."""
+    ordered by place code. ``source`` holds ``cell_id`` and the columns ``measures`` aggregate.
+    ``every_place`` adds a row of zeros for each place in scope with nothing to count (a figure
+    whose zero is the goal, like 三零, must show the places that reached it)."""
     rows = []
     for kind in [level] if level else LEVELS:
         cell, community, street = aliased(Place), aliased(Place), aliased(Place)
@@ -29,7 +31,13 @@ def roll_up(db: Session, scope: Scope, source: FromClause, cell_id: ColumnElemen
                 .join(street, street.id == community.parent_id)
                 .where(cell_id.in_(cells_under(scope.place_paths)), under(place.path, scope.place_paths), *where)
                 .group_by(place.id, place.code, place.name))
+        seen = set()
         for row in db.execute(stmt):
+            seen.add(row.id)
             rows.append({"place": {"id": row.id, "kind": kind, "code": row.code, "name": row.name},
                          **{name: getattr(row, name) or 0 for name in measures}})
+        if every_place:
+            idle = select(Place.id, Place.code, Place.name).where(Place.kind == kind, under(Place.path, scope.place_paths))
+            rows.extend({"place": {"id": row.id, "kind": kind, "code": row.code, "name": row.name},
+                         **dict.fromkeys(measures, 0)} for row in db.execute(idle) if row.id not in seen)
     return sorted(rows, key=lambda row: row["place"]["code"])

@@ -78,6 +78,7 @@ class BaseConfig:
         self.PETITION_MAX_EXTENSION_DAYS = _int("PETITION_MAX_EXTENSION_DAYS", 30)
         self.PETITION_REVIEW_REQUEST_DAYS = _int("PETITION_REVIEW_REQUEST_DAYS", 30)
         self.PETITION_REVIEW_DAYS = _int("PETITION_REVIEW_DAYS", 30)
+        self.PETITION_WARN_DAYS = _int("PETITION_WARN_DAYS", 3)
         # A visit recorded farther than this from the household's building is flagged (not refused).
         self.VISIT_FAR_METRES = _int("VISIT_FAR_METRES", 200)
         # Gaps between two GPS fixes of a patrol longer than this do not count as patrol time.
@@ -114,7 +115,7 @@ class BaseConfig:
                      "LOGIN_LOCK_SECONDS", "LOGIN_RATE_PER_MINUTE", "MAX_CONTENT_LENGTH", "IDEMPOTENCY_TTL", "PHOTO_MAX_BYTES",
                      "FOLLOW_UP_DAYS_HIGH", "FOLLOW_UP_DAYS_MEDIUM", "FOLLOW_UP_DAYS_LOW", "FOLLOWED_RETENTION_DAYS",
                      "PETITION_ACCEPT_DAYS", "PETITION_REPLY_DAYS", "PETITION_MAX_EXTENSION_DAYS",
-                     "PETITION_REVIEW_REQUEST_DAYS", "PETITION_REVIEW_DAYS", "VISIT_FAR_METRES",
+                     "PETITION_REVIEW_REQUEST_DAYS", "PETITION_REVIEW_DAYS", "PETITION_WARN_DAYS", "VISIT_FAR_METRES",
                      "PATROL_MAX_GAP_SECONDS"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")

@@ -45,11 +45,15 @@ from models.open311 import Open311Key  # noqa: F401
 from models.patrols import CheckIn, CheckInKind, Patrol, PatrolCell, PatrolDay  # noqa: F401
 from models.petitions import (  # noqa: F401
     COLLECTIVE_FROM,
+    DECISIONS,
+    LEVELS_UP,
     Petition,
     PetitionAccused,
     PetitionChannel,
+    PetitionerKey,
     PetitionEvent,
     PetitionKind,
+    PetitionReminder,
     PetitionStatus,
 )
 from models.photos import Photo  # noqa: F401

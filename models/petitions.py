@@ -44,6 +44,9 @@ class PetitionStatus(enum.StrEnum):
 
 
 COLLECTIVE_FROM = 5  # 集体访: five or more petitioners
+DECISIONS = ("accepted", "not_accepted", "routed")  # what the 15-day decision was
+# Levels above the community a petitioner may take a matter to (越级上访): the 三零 figure counts them.
+LEVELS_UP = ("street", "district", "city", "province", "national")
 
 
 class Petition(Base):
@@ -67,6 +70,12 @@ class Petition(Base):
     status: Mapped[PetitionStatus] = mapped_column(str_enum(PetitionStatus, "petition_status"), nullable=False)
     unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("handling_units.id", ondelete="RESTRICT"), index=True)
     accepted_on: Mapped[date | None] = mapped_column(Date)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    routed_to: Mapped[str | None] = mapped_column(String(200))  # the organ it was routed to (转送)
+    # it went up a level (越级): the highest level the petitioner took it to, and when
+    went_up_to: Mapped[str | None] = mapped_column(String(16))
+    went_up_on: Mapped[date | None] = mapped_column(Date)
     extension_days: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0", default=0)
     extension_reason: Mapped[str | None] = mapped_column(String(500))
     replied_on: Mapped[date | None] = mapped_column(Date)
@@ -93,6 +102,11 @@ class Petition(Base):
         CheckConstraint("petitioner_count >= 1", name="has_petitioner"),
         CheckConstraint("extension_days BETWEEN 0 AND 30", name="one_extension"),
         CheckConstraint("collective = (petitioner_count >= 5)", name="collective_from_five"),
+        CheckConstraint(f"decision IS NULL OR decision IN {DECISIONS}", name="decision_known"),
+        CheckConstraint("(decision IS NULL) = (decided_on IS NULL)", name="decided_with_date"),
+        CheckConstraint("(decision = 'routed') = (routed_to IS NOT NULL)", name="routed_with_organ"),
+        CheckConstraint(f"went_up_to IS NULL OR went_up_to IN {LEVELS_UP}", name="went_up_level_known"),
+        CheckConstraint("(went_up_to IS NULL) = (went_up_on IS NULL)", name="went_up_with_date"),
         Index("ix_petitions_status_accept_due", "status", "accept_due"),
     )
 
@@ -120,3 +134,27 @@ class PetitionEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str] = mapped_column(String(32), nullable=False)
     data: Mapped[dict] = mapped_column(JSONB, nullable=False, server_default="{}")
+
+
+class PetitionerKey(Base):
+    """A keyed hash (HMAC) of one petitioner's phone or resident id: finds a petitioner's earlier
+    petitions without unsealing any, so repeats (重复信访) are recognised automatically."""
+
+    __tablename__ = "petitioner_keys"
+
+    petition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class PetitionReminder(Base):
+    """A deadline reminder sent: once per petition, running deadline, due date and colour."""
+
+    __tablename__ = "petition_reminders"
+
+    petition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True)
+    deadline: Mapped[str] = mapped_column(String(32), primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # yellow / red
+    sent_at: Mapped[datetime] = created_at()
+
+    __table_args__ = (CheckConstraint("kind IN ('yellow', 'red')", name="kind_known"),)

@@ -188,3 +188,18 @@ def test_demo_petitions_at_every_stage_with_overdue_alerts(client, as_user, db):
     overdue = client.get("/api/v1/petitions?overdue=true", headers=as_user("community_staff")).get_json()
     assert len(overdue) >= 2 and all(p["days_left"] < 0 for p in overdue)
     assert db.scalar(select(func.count()).where(Petition.collective.is_(True))) == 1
+    # the overdue alerts are queued for the community's staff, and the street's leaders when red
+    from models import OutboxMessage, User
+
+    staff_id = db.scalar(select(User.id).where(User.username == "community_staff"))
+    alerts = db.scalars(select(OutboxMessage.payload["petition_id"].astext).where(
+        OutboxMessage.topic == "petition.overdue", OutboxMessage.recipient_id == staff_id)).all()
+    assert {p["id"] for p in overdue} <= set(alerts)
+    # one handed down from the district (三零 counts it); one repeating a petitioner answered on re-review
+    stats = {r["place"]["code"]: r for r in client.get("/api/v1/petitions/stats?level=community",
+                                                        headers=as_user("community_staff")).get_json()}
+    assert stats["411104001001"]["went_up"] == 1 and stats["411104001001"]["zero_went_up"] is False
+    registered = client.get("/api/v1/petitions?status=registered", headers=as_user("community_staff")).get_json()
+    again = next(p for p in registered if p["summary"].startswith("再次反映"))
+    detail = client.get(f"/api/v1/petitions/{again['id']}", headers=as_user("community_staff")).get_json()
+    assert any(p["answered_on_re_review"] for p in detail["possible_repeats"]) and detail["repeat_warning"]

@@ -25,6 +25,7 @@ class NotificationSchema(OutputSchema):
     title = ma.fields.String(required=True)
     body = ma.fields.String(required=True)
     matter_id = ma.fields.UUID(allow_none=True)
+    petition_id = ma.fields.UUID(allow_none=True, metadata={"description": "A petition deadline reminder's petition"})
     created_at = ma.fields.AwareDateTime(required=True)
     read_at = ma.fields.AwareDateTime(allow_none=True)
 

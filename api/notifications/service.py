@@ -38,6 +38,10 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
                         "Matter no. {number} is due at {due}."),
     "matter.overdue": ("事件已超期", "Matter overdue", "第 {number} 号事件已于 {due} 超期。",
                        "Matter no. {number} was due at {due}."),
+    "petition.due_soon": ("信访件即将到期", "Petition due soon", "一件信访件的{deadline_zh}将于 {due} 届满。",
+                          "A petition's {deadline_en} ends on {due}."),
+    "petition.overdue": ("信访件已超期", "Petition overdue", "一件信访件的{deadline_zh}已于 {due} 届满，请尽快办理。",
+                         "A petition's {deadline_en} ended on {due}: act now."),
 }
 
 RETRY_BASE_SECONDS = 30
@@ -83,7 +87,8 @@ def render(notification: Notification, lang: str) -> dict:
     except (KeyError, IndexError):
         pass
     return {"id": notification.id, "topic": notification.topic, "title": en_title if lang == "en" else zh_title,
-            "body": body, "matter_id": notification.matter_id, "created_at": notification.created_at,
+            "body": body, "matter_id": notification.matter_id,
+            "petition_id": notification.payload.get("petition_id"), "created_at": notification.created_at,
             "read_at": notification.read_at}
 
 

@@ -61,9 +61,12 @@ class Stats(MethodView):
     @blp.response(200, PetitionStatsSchema(many=True))
     @blp.paginate(Page, page_size=100)
     def get(self, args):
-        """Petition figures per grid cell, community and street within scope (`level` keeps one):
-        registered, open, overdue, collective, repeats, closed and satisfied, by kind and channel."""
-        return service.stats(db_session, scope(), args.get("level"))
+        """Petition figures per grid cell, community and street within scope (`level` keeps one;
+        `received_from` / `received_to` a period): registered, open, overdue, collective, repeats, by
+        kind and channel; decided accepted / not accepted / routed; replied, reviewed, re-reviewed;
+        closed, satisfied, dissatisfied; and went up a level (越级) — 三零 is `zero_went_up`."""
+        return service.stats(db_session, scope(), args.get("level"), args.get("received_from"),
+                             args.get("received_to"))
 
 
 @blp.route("/petitions/<uuid:petition_id>")

@@ -13,9 +13,10 @@ from api import audit, ratelimit
 from api.context import actor, authenticated, scope
 from api.errors import DomainError, NotFound, ValidationFailed
 from api.extensions import Blueprint, ErrorSchema, OutputSchema
+from api.petitions.service import STAFF as PETITION_STAFF
 from api.photos import service
 from api.policy import can, scoped
-from models import Matter, Photo, Visit
+from models import Matter, Petition, Photo, Visit
 from models.db import db_session
 
 PHOTOS_PER_HOUR = 120
@@ -72,15 +73,24 @@ class PhotoById(MethodView):
         "schema": {"type": "string", "format": "binary"}}}}})
     @blp.alt_response(404, schema=ErrorSchema, description="No such photo within your scope")
     def get(self, photo_id):
-        """A photo: one's own upload, or one of a matter or a door-knock visit within scope."""
+        """A photo: one's own upload, or one of a matter, a door-knock visit or (petition staff) a
+        petition within scope; reading a petition's is audited."""
         matter = scoped(select(Matter.id).where(Matter.id == Photo.matter_id), Matter, scope())
         visit = select(Visit.id).where(Visit.id == Photo.visit_id)
         visit = scoped(visit, Visit, scope()) if can(actor().role, "visits.read") else None
+        # a petition's attachments may name the petitioner: petition staff only (never the unit)
+        petition = (scoped(select(Petition.id).where(Petition.id == Photo.petition_id), Petition, scope())
+                    if actor().role in PETITION_STAFF else None)
         photo = db_session.scalars(select(Photo).where(Photo.id == photo_id, or_(
-            Photo.uploader_id == actor().id, matter.exists(), *([visit.exists()] if visit is not None else [])
+            Photo.uploader_id == actor().id, matter.exists(),
+            *(clause.exists() for clause in (visit, petition) if clause is not None),
         ))).one_or_none()
         if photo is None:
             raise NotFound()
+        if photo.petition_id is not None:
+            audit.record("petition.photo.read", object_type="petition", object_id=photo.petition_id,
+                         detail={"photo_id": str(photo.id)})
+            db_session.commit()
         response = Response(photo.data, mimetype=photo.content_type)
         response.headers["Cache-Control"] = "private, max-age=3600"
         return response

@@ -74,11 +74,20 @@ def attach_to_visit(db: Session, uploader: User, visit_id, photo_ids: list) -> N
     db.flush()
 
 
+def attach_to_petition(db: Session, uploader: User, petition_id, photo_ids: list) -> None:
+    """Attach the registrar's own unattached uploads (a scanned letter, a photo of the site) to a
+    petition: shown to petition staff only, as they may name the petitioner."""
+    for photo in _claim(db, uploader, photo_ids):
+        photo.petition_id, photo.purpose = petition_id, "petition"
+    db.flush()
+
+
 def _claim(db: Session, uploader: User, photo_ids: list) -> list[Photo]:
     if not photo_ids:
         return []
     photos = db.scalars(select(Photo).where(Photo.id.in_(photo_ids), Photo.uploader_id == uploader.id,
-                                            Photo.matter_id.is_(None), Photo.visit_id.is_(None))
+                                            Photo.matter_id.is_(None), Photo.visit_id.is_(None),
+                                            Photo.petition_id.is_(None))
                         .with_for_update()).all()
     if len(photos) != len(set(photo_ids)):
         raise NotFound(errors={"photo_ids": [Msg.not_yours]})

@@ -238,6 +238,11 @@ class IdentityCipher:
         message = normalize_id_number(id_number).encode("utf-8")
         return hmac.new(self._hash_key, message, hashlib.sha256).hexdigest()
 
+    def keyed_hash(self, purpose: str, value: str) -> str:
+        """Hex HMAC-SHA256 of ``purpose`` and ``value`` with the lookup key: equal inputs match, and
+        nothing about the value can be learnt without the key (e.g. a petitioner's phone)."""
+        return hmac.new(self._hash_key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
     @classmethod
     def from_settings(cls, encryption_key_b64: str, hash_key_b64: str, key_id: str = "1",
                       previous_keys: str = "") -> IdentityCipher:
