@@ -72,8 +72,9 @@ def test_who_sees_what(client, as_user, db):
     assert client.get(url, headers=as_user("street_admin")).status_code == 404  # the accused
     assert petition["id"] not in {p["id"] for p in client.get("/api/v1/petitions", headers=as_user("street_admin")).get_json()}
     assert client.get(url, headers=as_user("unit_staff")).status_code == 404  # not assigned to its unit
-    for role in ("resident", "grid_member", "responder"):
-        assert client.get(url, headers=as_user(role)).status_code == 403
+    for role in ("resident", "grid_member", "responder", "audit_admin", "system_admin", "security_admin"):
+        assert client.get(url, headers=as_user(role)).status_code == 403, role
+        assert client.get("/api/v1/petitions", headers=as_user(role)).status_code == 403, role
     # assigned to the unit (the flow comes later): the unit sees the matter, never the petitioner
     unit_id = db.scalar(select(User.unit_id).where(User.username == "unit_staff"))
     db.execute(text("UPDATE petitions SET unit_id = :u, status = 'assigned' WHERE id = :p"),
