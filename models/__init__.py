@@ -13,6 +13,23 @@ from models.accounts import (  # noqa: F401
 )
 from models.audit import AuditEvent  # noqa: F401
 from models.base import Base  # noqa: F401
+from models.emergency import (  # noqa: F401
+    ACTIVE_DISPATCH,
+    COLOURS,
+    Dispatch,
+    DispatchStatus,
+    DutyStatus,
+    Incident,
+    IncidentEvent,
+    IncidentKind,
+    IncidentLevel,
+    IncidentStatus,
+    Responder,
+    ResponderTrack,
+    StreamEvent,
+    Team,
+    TeamKind,
+)
 from models.governance import (  # noqa: F401
     AttentionLevel,
     CareCategory,
