@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.auth.resources import blp as auth_blp
     from api.chain.resources import blp as chain_blp
     from api.disputes.resources import blp as disputes_blp
+    from api.emergency.resources import blp as emergency_blp
     from api.governance.resources import care_targets_blp, key_persons_blp
     from api.grids.resources import blp as grids_blp
     from api.health import bp as health_bp
@@ -93,7 +94,8 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     app.register_blueprint(open311_bp)
     for blp in (auth_blp, places_blp, grids_blp, chain_blp, population_blp, matters_blp,
                 notifications_blp, photos_blp, open311_keys_blp, visits_blp, patrols_blp,
-                key_persons_blp, care_targets_blp, disputes_blp, petitions_blp, users_blp, audit_blp):
+                key_persons_blp, care_targets_blp, disputes_blp, petitions_blp, emergency_blp, users_blp,
+                audit_blp):
         api.register_blueprint(blp)
 
 

@@ -29,6 +29,7 @@ class Actor:
     user: User
     session_id: uuid.UUID
     scope: Scope
+    expires_at: float | None = None  # the access token's expiry (epoch seconds)
 
     @property
     def id(self) -> uuid.UUID:
@@ -82,7 +83,7 @@ def load_actor() -> Actor:
     ).unique().one_or_none()
     if user is None:
         raise Unauthorized("invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    current = Actor(user=user, session_id=claims["sid"], scope=Scope.for_user(user))
+    current = Actor(user=user, session_id=claims["sid"], scope=Scope.for_user(user), expires_at=claims.get("exp"))
     g.actor = current
     return current
 

@@ -160,6 +160,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # 信访: petition staff; a handling unit reads those assigned to it (without the petitioners)
     "petitions.read": frozenset({Role.community_staff, Role.street_admin, Role.district_admin, Role.unit_staff}),
     "petitions.write": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
+    # 应急: staff open and follow incidents; commanders dispatch; team members answer from their phones
+    "incidents.read": frozenset(_STAFF | {Role.responder}),
+    "incidents.report": frozenset(_STAFF),
+    "incidents.command": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
+    "teams.read": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
+    "teams.write": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
+    "responders.self": frozenset({Role.responder, Role.grid_member}),
+    "stream.read": frozenset(_STAFF | {Role.responder}),
     "patrols.record": frozenset({Role.grid_member, Role.community_staff}),
     "patrols.read": frozenset(_STAFF),
     "matters.export": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),

@@ -18,6 +18,17 @@ class ConfigError(RuntimeError):
     """The environment does not hold what the chosen settings need."""
 
 
+def _ack_minutes(raw: str) -> dict[str, int]:
+    """"I=2,II=3,III=5,IV=10": minutes to acknowledge a dispatch, per incident level."""
+    try:
+        minutes = {level.strip(): int(value) for level, value in (part.split("=") for part in raw.split(","))}
+    except ValueError as exc:
+        raise ConfigError(f"DISPATCH_ACK_MINUTES must look like I=2,II=3,III=5,IV=10, not {raw!r}") from exc
+    if set(minutes) != {"I", "II", "III", "IV"} or min(minutes.values()) <= 0:
+        raise ConfigError("DISPATCH_ACK_MINUTES needs a positive number of minutes for each of I, II, III and IV")
+    return minutes
+
+
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -83,6 +94,17 @@ class BaseConfig:
         self.VISIT_FAR_METRES = _int("VISIT_FAR_METRES", 200)
         # Gaps between two GPS fixes of a patrol longer than this do not count as patrol time.
         self.PATROL_MAX_GAP_SECONDS = _int("PATROL_MAX_GAP_SECONDS", 300)
+        # Emergencies (应急): how far to look for responders, how fresh their position must be, how
+        # often a phone may report it, how long a track is kept, minutes to acknowledge a dispatch
+        # per level before it is flagged and the next nearest sent, and the live stream's keep-alive.
+        self.INCIDENT_RADIUS_METRES = _int("INCIDENT_RADIUS_METRES", 5000)
+        self.RESPONDER_POSITION_FRESH_SECONDS = _int("RESPONDER_POSITION_FRESH_SECONDS", 600)
+        self.RESPONDER_POSITION_MIN_SECONDS = _int("RESPONDER_POSITION_MIN_SECONDS", 3)
+        self.RESPONDER_TRACK_HOURS = _int("RESPONDER_TRACK_HOURS", 24)
+        self.DISPATCH_ACK_MINUTES = _ack_minutes(os.environ.get("DISPATCH_ACK_MINUTES") or "I=2,II=3,III=5,IV=10")
+        self.DISPATCH_AUTO_REPLACE = os.environ.get("DISPATCH_AUTO_REPLACE", "true").lower() not in ("0", "false", "no")
+        self.STREAM_KEEPALIVE_SECONDS = _int("STREAM_KEEPALIVE_SECONDS", 15)
+        self.STREAM_RETENTION_HOURS = _int("STREAM_RETENTION_HOURS", 48)
         # Idempotency keys are kept this long (at least 24 hours).
         self.IDEMPOTENCY_TTL = max(_int("IDEMPOTENCY_TTL", 48 * 3600), 24 * 3600)
         self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 5)
@@ -116,6 +138,8 @@ class BaseConfig:
                      "FOLLOW_UP_DAYS_HIGH", "FOLLOW_UP_DAYS_MEDIUM", "FOLLOW_UP_DAYS_LOW", "FOLLOWED_RETENTION_DAYS",
                      "PETITION_ACCEPT_DAYS", "PETITION_REPLY_DAYS", "PETITION_MAX_EXTENSION_DAYS",
                      "PETITION_REVIEW_REQUEST_DAYS", "PETITION_REVIEW_DAYS", "PETITION_WARN_DAYS", "VISIT_FAR_METRES",
+                     "INCIDENT_RADIUS_METRES", "RESPONDER_POSITION_FRESH_SECONDS", "RESPONDER_POSITION_MIN_SECONDS",
+                     "RESPONDER_TRACK_HOURS", "STREAM_KEEPALIVE_SECONDS", "STREAM_RETENTION_HOURS",
                      "PATROL_MAX_GAP_SECONDS"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")

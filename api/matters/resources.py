@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from api import audit, ratelimit
 from api.context import actor, authenticated, scope
+from api.emergency import incidents
 from api.extensions import Blueprint, ErrorSchema, QueryPage, view_page
 from api.geo.coords import to_wgs84
 from api.geo.fields import point_out
@@ -26,7 +27,7 @@ from api.matters.schemas import (
     TimelineEntrySchema,
     TransitionSchema,
 )
-from api.policy import scoped
+from api.policy import require, scoped
 from models import Matter
 from models.db import db_session
 
@@ -49,6 +50,7 @@ def matter_view(matter, *, with_photos: bool = False) -> dict:
                                                    "created_at", "updated_at")},
         "location": point_out(matter.location),
         "merged_into": matter.merged_into_id,
+        "incident_id": matter.incident_id,
         "reporter": matter.reporter if show_reporter else None,
         "deadline": matter.stage_due_at,
         "deadline_colour": service.deadline_colour(matter),
@@ -185,12 +187,23 @@ class Transitions(MethodView):
     def post(self, body, matter_id):
         """Move a matter along the case flow: accept, reject, register, dispatch, return, handle,
         verify, rework, close, resolve_on_spot, escalate, rate, reopen. 403 when the role may not
-        take the action, 409 when it does not fit the state; every step is on the timeline."""
+        take the action, 409 when it does not fit the state; every step is on the timeline.
+        `escalate` with an incident `level` (I–IV; `kind`, `subtype` optional) makes it an incident
+        (突发事件) in one step, linked both ways (`incident_id`)."""
         current = actor()
         matter = service.get_matter(db_session, matter_id, scope(), for_update=True)
-        event = workflow.apply(db_session, scope(), current.user, matter, body["action"], body)
-        audit.record(f"matter.{body['action']}", object_type="matter", object_id=matter.id,
-                     detail={"from": event.from_status, "to": event.to_status})
+        if body["action"] == "escalate" and body.get("level") is not None:
+            # escalate to an incident (突发事件) of that level, linked both ways, in one step
+            require(current.role, "incidents.report")
+            incident = incidents.create(db_session, scope(), current.user, {
+                "matter_id": matter.id, "level": body["level"], "kind": body.get("kind"),
+                "subtype": body.get("subtype"), "description": body.get("note")})
+            audit.record("incident.create", object_type="incident", object_id=incident.id,
+                         detail={"level": incident.level.value, "matter_id": str(matter.id)})
+        else:
+            event = workflow.apply(db_session, scope(), current.user, matter, body["action"], body)
+            audit.record(f"matter.{body['action']}", object_type="matter", object_id=matter.id,
+                         detail={"from": event.from_status, "to": event.to_status})
         db_session.commit()
         db_session.refresh(matter)
         return matter_view(matter, with_photos=True)

@@ -5,7 +5,7 @@ from api.extensions import InputSchema, OutputSchema, Text
 from api.geo.coords import CoordSystem
 from api.geo.fields import PointInSchema, PointOutSchema
 from api.matters.workflow import TRANSITIONS
-from models import MatterLevel, MatterSource, MatterStatus, Rating
+from models import IncidentKind, IncidentLevel, MatterLevel, MatterSource, MatterStatus, Rating
 
 HOURS = ma.validate.Range(1, 24 * 365)
 
@@ -116,6 +116,7 @@ class MatterSchema(OutputSchema):
     reopen_count = ma.fields.Integer(required=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
     photos = ma.fields.List(ma.fields.Dict(), metadata={"description": "Detail only: [{id, purpose}]"})
+    incident_id = ma.fields.UUID(allow_none=True, metadata={"description": "The incident it was escalated to"})
     merged_into = ma.fields.UUID(allow_none=True, metadata={"description": "The original, when merged as a duplicate"})
     supervised = ma.fields.Boolean(required=True, metadata={"description": "督办"})
     urge_count = ma.fields.Integer(required=True, metadata={"description": "催办 so far"})
@@ -137,6 +138,12 @@ class TransitionSchema(InputSchema):
     grid_cell_id = ma.fields.UUID(allow_none=True, metadata={"description": "place: the cell of a matter outside every cell"})
     photo_ids = ma.fields.List(ma.fields.UUID(), load_default=list, validate=ma.validate.Length(max=9),
                                metadata={"description": "handle / resolve_on_spot: photos of the result"})
+    level = ma.fields.Enum(IncidentLevel, by_value=True, allow_none=True, metadata={
+        "description": "escalate: make it an incident (突发事件) of this level, I (highest) to IV"})
+    kind = ma.fields.Enum(IncidentKind, by_value=True, allow_none=True, metadata={
+        "description": "escalate with level: the incident's kind (default by category)"})
+    subtype = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=32), metadata={
+        "description": "escalate with level: the incident's subtype"})
 
 
 class NearbyArgsSchema(InputSchema):

@@ -26,6 +26,7 @@ class NotificationSchema(OutputSchema):
     body = ma.fields.String(required=True)
     matter_id = ma.fields.UUID(allow_none=True)
     petition_id = ma.fields.UUID(allow_none=True, metadata={"description": "A petition deadline reminder's petition"})
+    incident_id = ma.fields.UUID(allow_none=True, metadata={"description": "A dispatch's or an alert's incident"})
     created_at = ma.fields.AwareDateTime(required=True)
     read_at = ma.fields.AwareDateTime(allow_none=True)
 

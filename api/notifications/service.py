@@ -38,6 +38,14 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
                         "Matter no. {number} is due at {due}."),
     "matter.overdue": ("事件已超期", "Matter overdue", "第 {number} 号事件已于 {due} 超期。",
                        "Matter no. {number} was due at {due}."),
+    "incident.dispatched": ("新的出警任务", "New dispatch", "{level} 级突发事件第 {number} 号（{title}）派给了您，请立即确认。",
+                            "Level {level} incident no. {number} ({title}) is yours: acknowledge now."),
+    "incident.declined": ("出警被拒绝", "Dispatch declined", "{responder} 拒绝了第 {number} 号突发事件（{title}）的出警。",
+                          "{responder} declined incident no. {number} ({title})."),
+    "incident.unacknowledged": ("出警超时未确认", "Dispatch not acknowledged",
+                                "{responder} 未按时确认第 {number} 号突发事件（{title}）的出警；最近的可派人员：{next_name}。",
+                                "{responder} did not acknowledge incident no. {number} ({title}) in time; "
+                                "nearest available: {next_name}."),
     "petition.due_soon": ("信访件即将到期", "Petition due soon", "一件信访件的{deadline_zh}将于 {due} 届满。",
                           "A petition's {deadline_en} ends on {due}."),
     "petition.overdue": ("信访件已超期", "Petition overdue", "一件信访件的{deadline_zh}已于 {due} 届满，请尽快办理。",
@@ -88,7 +96,8 @@ def render(notification: Notification, lang: str) -> dict:
         pass
     return {"id": notification.id, "topic": notification.topic, "title": en_title if lang == "en" else zh_title,
             "body": body, "matter_id": notification.matter_id,
-            "petition_id": notification.payload.get("petition_id"), "created_at": notification.created_at,
+            "petition_id": notification.payload.get("petition_id"),
+            "incident_id": notification.payload.get("incident_id"), "created_at": notification.created_at,
             "read_at": notification.read_at}
 
 

@@ -1,0 +1,177 @@
+"""Teams, responders, their live positions, and the nearest available ones for an incident.
+
+The four teams (综治协管, 矛盾调解, 治安巡防, 应急救援) belong to a street or a community. A responder
+is a team member with a duty status and the latest position their phone sent; the last
+``RESPONDER_TRACK_HOURS`` of positions are kept as a track, older points dropped as new ones come.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from geoalchemy2 import Geography
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
+from sqlalchemy import Select, cast, delete, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from api.emergency.stream import publish
+from api.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from api.policy import Scope, get_or_404, scope_rule, scoped, under
+from models import ACTIVE_DISPATCH, Dispatch, DutyStatus, Incident, Place, Responder, ResponderTrack, Role, Team, User
+
+# Who may be a team member: responders, and grid members who serve on a team (e.g. 综治协管).
+MEMBER_ROLES = (Role.responder, Role.grid_member)
+
+
+class Msg:
+    team_place = ("队伍须属于街道或社区。", "A team belongs to a street or a community.")
+    team_exists = ("该地已有这类队伍。", "That place already has a team of this kind.")
+    member_role = ("队员须为应急队员或网格员。", "A team member is a responder or a grid member.")
+    not_member = ("您不是任何队伍的队员。", "You are not on any team.")
+    too_soon = ("位置上报过于频繁。", "Position reported too often.")
+    future = ("定位时间不能晚于现在。", "The fix cannot be in the future.")
+
+
+@scope_rule(Team)
+def _team_rule(scope: Scope):
+    # staff see the teams of their area and of the places above it (the street's teams serve its communities)
+    place_path = select(Place.path).where(Place.id == Team.place_id).scalar_subquery()
+    return or_(under(place_path, scope.place_paths),
+               *(literal(path).startswith(place_path) for path in scope.place_paths))
+
+
+@scope_rule(Responder)
+def _responder_rule(scope: Scope):
+    if scope.role == Role.responder:  # a responder sees their own record; staff their area's teams
+        return Responder.user_id == scope.actor_id
+    return Responder.team_id.in_(select(Team.id).where(_team_rule(scope)))
+
+
+def create_team(db: Session, scope: Scope, data: dict) -> Team:
+    place = get_or_404(db, Place, data["place_id"], scope, field="place_id")
+    if place.kind.value not in ("street", "community"):
+        raise ValidationFailed({"place_id": [Msg.team_place]})
+    if db.scalar(select(Team.id).where(Team.place_id == place.id, Team.kind == data["kind"])) is not None:
+        raise Conflict(errors={"kind": [Msg.team_exists]})
+    team = Team(place_id=place.id, kind=data["kind"], name=data["name"])
+    db.add(team)
+    db.flush()
+    return team
+
+
+def put_member(db: Session, scope: Scope, team: Team, data: dict) -> Responder:
+    """Add a user to a team (or move them to it), with their skills."""
+    user = get_or_404(db, User, data["user_id"], scope, field="user_id")
+    if user.role not in MEMBER_ROLES or not user.is_active:
+        raise ValidationFailed({"user_id": [Msg.member_role]})
+    responder = db.get(Responder, user.id, with_for_update=True)
+    if responder is None:
+        responder = Responder(user_id=user.id, team_id=team.id, duty_status=DutyStatus.off_duty)
+        db.add(responder)
+    responder.team_id = team.id
+    responder.skills = sorted(set(data.get("skills") or []))
+    db.flush()
+    return responder
+
+
+def me(db: Session, user: User, *, for_update: bool = False) -> Responder:
+    responder = db.get(Responder, user.id, with_for_update=for_update)
+    if responder is None:
+        raise NotFound(errors={"user": [Msg.not_member]})
+    return responder
+
+
+def set_duty(db: Session, user: User, status: DutyStatus) -> Responder:
+    responder = me(db, user, for_update=True)
+    busy = db.scalar(select(func.count()).where(Dispatch.responder_id == user.id,
+                                                Dispatch.status.in_(ACTIVE_DISPATCH)))
+    # on a live dispatch they stay busy until it is done; going off duty is always allowed
+    responder.duty_status = DutyStatus.busy if busy and status == DutyStatus.on_duty else status
+    _publish_position(db, responder)
+    return responder
+
+
+def report_position(db: Session, user: User, lng: float, lat: float, *, at: datetime | None, accuracy_m: float | None,
+                    min_seconds: int, track_hours: int) -> Responder:
+    """The phone's latest fix: kept as the latest point and appended to the bounded track."""
+    now = datetime.now(UTC)
+    at = at or now
+    if at > now + timedelta(seconds=30):
+        raise ValidationFailed({"at": [Msg.future]})
+    responder = me(db, user, for_update=True)
+    if responder.position_at is not None and at - responder.position_at < timedelta(seconds=min_seconds):
+        if at <= responder.position_at:  # an older fix arriving late: the track keeps it, the latest stays
+            db.add(ResponderTrack(user_id=user.id, at=at, position=from_shape(Point(lng, lat), srid=4326),
+                                  accuracy_m=accuracy_m))
+            db.flush()
+            return responder
+        raise TooManyRequests(retry_after=min_seconds, errors={"position": [Msg.too_soon]})
+    responder.position = from_shape(Point(lng, lat), srid=4326)
+    responder.position_at, responder.accuracy_m = at, accuracy_m
+    db.add(ResponderTrack(user_id=user.id, at=at, position=from_shape(Point(lng, lat), srid=4326),
+                          accuracy_m=accuracy_m))
+    db.execute(delete(ResponderTrack).where(ResponderTrack.user_id == user.id,
+                                            ResponderTrack.at < now - timedelta(hours=track_hours)))
+    db.flush()
+    _publish_position(db, responder, lng, lat)
+    return responder
+
+
+def _publish_position(db: Session, responder: Responder, lng: float | None = None, lat: float | None = None) -> None:
+    """The console of the team's area sees the responder move; the stream carries no one else's."""
+    payload = {"user_id": str(responder.user_id), "name": responder.user.display_name,
+               "team": responder.team.kind.value, "duty_status": responder.duty_status.value,
+               "at": responder.position_at.isoformat() if responder.position_at else None}
+    if lng is not None:
+        payload |= {"lng": round(lng, 6), "lat": round(lat, 6)}
+    publish(db, "responder.position" if lng is not None else "responder.status", payload,
+            place_path=responder.team.place.path)
+
+
+def track(db: Session, user_id, since: datetime) -> list[dict]:
+    rows = db.execute(select(ResponderTrack.at, func.ST_X(ResponderTrack.position), func.ST_Y(ResponderTrack.position),
+                             ResponderTrack.accuracy_m)
+                      .where(ResponderTrack.user_id == user_id, ResponderTrack.at >= since)
+                      .order_by(ResponderTrack.at).limit(5000))
+    return [{"at": at, "lng": lng, "lat": lat, "accuracy_m": acc} for at, lng, lat, acc in rows]
+
+
+def candidates(db: Session, scope: Scope, incident: Incident, *, radius_m: int, fresh_seconds: int,
+               limit: int = 20, exclude: tuple = (), only: tuple = ()) -> list[dict]:
+    """Available on-duty responders of the teams the incident needs, nearest first, within
+    ``radius_m`` and with a position at most ``fresh_seconds`` old: PostGIS KNN (``<->``) on the
+    geography index of available responders, distance on the sphere in metres."""
+    point = cast(incident.location, Geography)
+    incident_path = select(Place.path).where(Place.id == incident.place_id).scalar_subquery()
+    team_place = select(Place.path).where(Place.id == Team.place_id).correlate(Team).scalar_subquery()
+    now = datetime.now(UTC)
+    stmt: Select = (
+        select(Responder.user_id, User.display_name, Team.kind, Team.name, Responder.skills, Responder.position_at,
+               func.ST_Distance(Responder.position, point).label("distance_m"))
+        .join(User, User.id == Responder.user_id).join(Team, Team.id == Responder.team_id)
+        .where(Responder.duty_status == DutyStatus.on_duty, Responder.position.isnot(None),
+               func.ST_DWithin(Responder.position, point, radius_m),
+               Responder.position_at >= now - timedelta(seconds=fresh_seconds),
+               User.is_active.is_(True), Team.kind.in_(incident.teams),
+               # the teams of the incident's street and community, and any of the caller's area
+               or_(incident_path.startswith(team_place), under(team_place, scope.place_paths)))
+        .order_by(Responder.position.op("<->")(point), Responder.user_id)
+        .limit(limit)
+    )
+    if exclude:
+        stmt = stmt.where(Responder.user_id.not_in(exclude))
+    if only:
+        stmt = stmt.where(Responder.user_id.in_(only))
+    return [{"user_id": r.user_id, "name": r.display_name, "team": r.kind.value, "team_name": r.name,
+             "skills": r.skills, "position_at": r.position_at, "distance_m": round(r.distance_m, 1)}
+            for r in db.execute(stmt)]
+
+
+def list_responders(scope: Scope, *, team_id=None, duty_status=None) -> Select:
+    stmt = select(Responder)
+    if team_id is not None:
+        stmt = stmt.where(Responder.team_id == team_id)
+    if duty_status is not None:
+        stmt = stmt.where(Responder.duty_status == duty_status)
+    return scoped(stmt, Responder, scope).order_by(Responder.user_id)
