@@ -171,6 +171,18 @@ def register(app: Flask) -> None:
         db_session.commit()
         click.echo("demo: loaded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
+    @demo_cli.command("responders")
+    def demo_responders():
+        """Move the demo's responders a few metres and make their positions current, as their
+        phones would (recommendations only offer responders with a fresh position)."""
+        from api.demo.emergency import refresh_positions
+
+        if not current_app.config["ALLOW_DEMO_DATA"]:
+            raise click.ClickException("demo data is never touched with production settings")
+        moved = refresh_positions(db_session)
+        db_session.commit()
+        click.echo(f"demo: {moved} responders reported a fresh position")
+
     @users_cli.command("create-admin")
     @click.argument("username")
     @click.option("--role", type=click.Choice(sorted(r.value for r in ADMIN_ROLES | {Role.district_admin})),

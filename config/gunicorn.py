@@ -1,10 +1,16 @@
-"""gunicorn settings: HOST, PORT and WEB_CONCURRENCY from the environment."""
+"""gunicorn settings: HOST, PORT and WEB_CONCURRENCY from the environment.
+
+Workers are gevent's: a request is a greenlet, so the live stream's long-lived connections
+(`GET /api/v1/stream`, Server-Sent Events) cost a greenlet each and never tie up a worker.
+psycopg2 is made cooperative in each worker (api/green.py). `GUNICORN_WORKER_CLASS=sync` goes back
+to one request per process (then the stream holds a worker while it is open)."""
 
 import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
@@ -14,3 +20,10 @@ accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 control_socket_disable = True
+
+
+def post_fork(server, worker):
+    if worker_class == "gevent":
+        from api.green import patch_psycopg
+
+        patch_psycopg()

@@ -98,7 +98,7 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     created_at: Mapped[datetime] = created_at()
 
-    place: Mapped[Place] = relationship(lazy="joined", innerjoin=True)
+    place: Mapped[Place] = relationship(lazy="select")
 
     __table_args__ = (Index("uq_teams_place_kind", "place_id", "kind", unique=True),)
 
@@ -120,8 +120,8 @@ class Responder(Base):
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime] = updated_at()
 
-    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
-    team: Mapped[Team] = relationship(lazy="joined", innerjoin=True)
+    user: Mapped[User] = relationship(lazy="select")
+    team: Mapped[Team] = relationship(lazy="select")
 
     __table_args__ = (
         Index("ix_responders_position_available", "position", postgresql_using="gist",
@@ -225,7 +225,7 @@ class Dispatch(Base):
     overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # flagged: not acknowledged in time
     note: Mapped[str | None] = mapped_column(String(500))
 
-    responder: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[responder_id])
+    responder: Mapped[User] = relationship(lazy="select", foreign_keys=[responder_id])
 
     __table_args__ = (
         # one live dispatch per responder and incident

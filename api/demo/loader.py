@@ -13,7 +13,7 @@ from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from api.auth import passwords
-from api.demo import activity, governance, petitions
+from api.demo import activity, emergency, governance, petitions
 from api.demo.geography import build_demo_district
 from api.demo.population import build_demo_population
 from api.open311.resources import hash_key
@@ -145,6 +145,7 @@ def load(db: Session, hasher, cipher) -> dict:
     counts.update(activity.load(db, users))
     counts.update(governance.load(db, users, cipher, current_app.config))
     counts["petitions"] = petitions.load(db, users, cipher, current_app.config)
+    counts.update(emergency.load(db, users, password_hash, current_app.config))
     db.add(Open311Key(name="演示 12345 热线（演示）", key_hash=hash_key(DEMO_OPEN311_KEY), place_id=district.id, is_demo=True))
     db.flush()
     return counts

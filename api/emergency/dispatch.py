@@ -69,11 +69,11 @@ def _ack_due(incident: Incident, now: datetime, ack_minutes: dict[str, int]) -> 
 
 def dispatch(db: Session, scope: Scope, actor: User | None, incident: Incident, responder_ids: list, *,
              ack_minutes: dict[str, int], radius_m: int, fresh_seconds: int, automatic: bool = False,
-             replaces: Dispatch | None = None) -> list[Dispatch]:
+             replaces: Dispatch | None = None, now: datetime | None = None) -> list[Dispatch]:
     """Send responders (locked, checked available and of a needed team) to an incident."""
     if incident.status == IncidentStatus.closed:
         raise Conflict("invalid_transition", errors={"incident": [Msg.closed]})
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     wanted = tuple(dict.fromkeys(responder_ids))
     available = {c["user_id"]: c for c in candidates(db, scope, incident, radius_m=radius_m, fresh_seconds=fresh_seconds,
                                                         limit=len(wanted), only=wanted)}
@@ -121,10 +121,9 @@ def _announce(db: Session, incident: Incident, item: Dispatch, topic: str) -> No
 
 
 def dispatch_view(item: Dispatch, incident: Incident | None = None) -> dict:
-    out = {"id": str(item.id), "incident_id": str(item.incident_id), "status": item.status.value,
-           "responder_id": str(item.responder_id), "automatic": item.automatic, "distance_m": item.distance_m,
-           "dispatched_at": item.dispatched_at.isoformat(), "ack_due_at": item.ack_due_at.isoformat(),
-           "overdue": item.overdue_at is not None}
+    out = {"id": item.id, "incident_id": item.incident_id, "status": item.status.value,
+           "responder_id": item.responder_id, "automatic": item.automatic, "distance_m": item.distance_m,
+           "dispatched_at": item.dispatched_at, "ack_due_at": item.ack_due_at, "overdue": item.overdue_at is not None}
     if incident is not None:
         point = to_shape(incident.location)
         out["incident"] = {"number": incident.number, "title": incident.title, "level": incident.level.value,
@@ -215,7 +214,7 @@ def sweep_unacknowledged(db: Session, *, ack_minutes: dict[str, int], radius_m: 
             with db.begin_nested():
                 replacement = dispatch(db, system, None, incident, [nearest[0]["user_id"]], ack_minutes=ack_minutes,
                                        radius_m=radius_m, fresh_seconds=fresh_seconds, automatic=True,
-                                       replaces=item)[0]
+                                       replaces=item, now=now)[0]
             result["replaced"] += 1
         elif nearest:
             result["suggested"] += 1

@@ -22,6 +22,7 @@ from models import (
     Incident,
     IncidentEvent,
     IncidentKind,
+    IncidentLevel,
     IncidentStatus,
     Matter,
     MatterEvent,
@@ -147,7 +148,7 @@ def create(db: Session, scope: Scope, actor: User, data: dict) -> Incident:
     incident = Incident(
         title=data.get("title") or (matter.category.name if matter else SUBTYPES[kind][0]),
         description=data.get("description") or (matter.description if matter else None),
-        kind=kind, subtype=subtype, level=data["level"], status=S.open, location=location,
+        kind=IncidentKind(kind), subtype=subtype, level=IncidentLevel(data["level"]), status=S.open, location=location,
         address=data.get("address") or (matter.address if matter else None),
         grid_cell_id=cell.id if cell else None, place_id=place_id,
         teams=list(dict.fromkeys(data.get("teams") or DEFAULT_TEAMS[kind])),
@@ -193,7 +194,7 @@ def transition(db: Session, scope: Scope, actor: User, incident: Incident, actio
         if data.get("level") is None:
             raise ValidationFailed({"level": [Msg.level]})
         extra = {"from_level": incident.level.value, "level": data["level"]}
-        incident.level = data["level"]
+        incident.level = IncidentLevel(data["level"])
     elif action == "command":
         commander = _commander(db, scope, data.get("commander_id"))
         if commander is None:

@@ -275,7 +275,10 @@ class Track(MethodView):
     @blp.response(200, ResponderTrackPointSchema(many=True))
     def get(self, args, user_id):
         """A responder's track since `since` (default the last hour; at most 5,000 points)."""
-        responder = get_or_404(db_session, Responder, user_id, scope())
+        responder = db_session.scalars(scoped(select(Responder).where(Responder.user_id == user_id), Responder,
+                                              scope())).one_or_none()
+        if responder is None:
+            raise NotFound()
         since = args.get("since") or datetime.now(UTC) - timedelta(hours=1)
         return responder_service.track(db_session, responder.user_id, since)
 

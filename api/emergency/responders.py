@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from geoalchemy2 import Geography
-from geoalchemy2.shape import from_shape
+from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
 from sqlalchemy import Select, cast, delete, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from api.emergency.stream import publish
 from api.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
@@ -142,7 +142,8 @@ def candidates(db: Session, scope: Scope, incident: Incident, *, radius_m: int, 
     """Available on-duty responders of the teams the incident needs, nearest first, within
     ``radius_m`` and with a position at most ``fresh_seconds`` old: PostGIS KNN (``<->``) on the
     geography index of available responders, distance on the sphere in metres."""
-    point = cast(incident.location, Geography)
+    where = to_shape(incident.location)
+    point = cast(func.ST_SetSRID(func.ST_MakePoint(where.x, where.y), 4326), Geography)
     incident_path = select(Place.path).where(Place.id == incident.place_id).scalar_subquery()
     team_place = select(Place.path).where(Place.id == Team.place_id).correlate(Team).scalar_subquery()
     now = datetime.now(UTC)
@@ -174,4 +175,5 @@ def list_responders(scope: Scope, *, team_id=None, duty_status=None) -> Select:
         stmt = stmt.where(Responder.team_id == team_id)
     if duty_status is not None:
         stmt = stmt.where(Responder.duty_status == duty_status)
-    return scoped(stmt, Responder, scope).order_by(Responder.user_id)
+    return (scoped(stmt, Responder, scope).options(selectinload(Responder.user), selectinload(Responder.team))
+            .order_by(Responder.user_id))

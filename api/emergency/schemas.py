@@ -87,7 +87,8 @@ class DispatchIncidentSchema(OutputSchema):
 class DispatchSchema(OutputSchema):
     id = ma.fields.UUID(required=True)
     incident_id = ma.fields.UUID(required=True)
-    status = ma.fields.Enum(DispatchStatus, by_value=True, required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in DispatchStatus]), metadata={
+        "description": "dispatched, acknowledged, en_route, on_scene, done or declined"})
     responder_id = ma.fields.UUID(required=True)
     automatic = ma.fields.Boolean(required=True, metadata={"description": "Sent by the worker replacing a late one"})
     distance_m = ma.fields.Float(allow_none=True, metadata={"description": "When dispatched"})

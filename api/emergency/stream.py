@@ -44,8 +44,13 @@ def publish(db: Session, topic: str, payload: dict, *, user_id: uuid.UUID | None
             place_path: str | None = None) -> None:
     """Queue an event for one user, or for staff whose area covers ``place_path``; it is sent when
     (and only if) the current transaction commits."""
+    payload = json.loads(json.dumps(payload, default=_plain))  # ids and times as strings
     db.add(StreamEvent(topic=topic, payload=payload, user_id=user_id, place_path=place_path))
     db.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 @dataclass(frozen=True)
