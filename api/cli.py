@@ -57,8 +57,10 @@ def register(app: Flask) -> None:
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
     @click.option("--once", is_flag=True, help="One round, then exit.")
     def worker_run(interval, once):
-        """Deliver the outbox, sweep matter and petition deadlines and purge what is past its retention, round
-        after round (make run starts it)."""
+        """Deliver the outbox, sweep matter and petition deadlines and unacknowledged dispatches, and
+        purge what is past its retention, round after round (make run starts it)."""
+        from api.emergency.dispatch import sweep_unacknowledged
+        from api.emergency.stream import prune
         from api.governance.service import purge_expired
         from api.matters.deadlines import sweep
         from api.notifications.service import deliver_pending
@@ -70,11 +72,22 @@ def register(app: Flask) -> None:
         def petitions(db):
             return reminders.sweep(db, current_app.config["PETITION_WARN_DAYS"])
 
+        def dispatches(db):
+            config = current_app.config
+            return sweep_unacknowledged(db, ack_minutes=config["DISPATCH_ACK_MINUTES"],
+                                        radius_m=config["INCIDENT_RADIUS_METRES"],
+                                        fresh_seconds=config["RESPONDER_POSITION_FRESH_SECONDS"],
+                                        auto_replace=config["DISPATCH_AUTO_REPLACE"])
+
+        def stream_retention(db):
+            return prune(db, current_app.config["STREAM_RETENTION_HOURS"])
+
         log = logging.getLogger("gridgov.worker")
         while True:
             # Each step commits on its own: a failing sweep must not stop deliveries, or the reverse.
-            for name, step in (("sweep", sweep), ("petitions", petitions), ("delivery", deliver_pending),
-                               ("retention", retention)):
+            for name, step in (("sweep", sweep), ("petitions", petitions), ("dispatches", dispatches),
+                               ("delivery", deliver_pending), ("retention", retention),
+                               ("stream", stream_retention)):
                 try:
                     result = step(db_session)
                     db_session.commit()

@@ -125,8 +125,13 @@ def _publish_position(db: Session, responder: Responder, lng: float | None = Non
                "at": responder.position_at.isoformat() if responder.position_at else None}
     if lng is not None:
         payload |= {"lng": round(lng, 6), "lat": round(lat, 6)}
-    publish(db, "responder.position" if lng is not None else "responder.status", payload,
-            place_path=responder.team.place.path)
+    topic = "responder.position" if lng is not None else "responder.status"
+    # the team's area, and the area of every incident they are on now
+    paths = {responder.team.place.path, *db.scalars(
+        select(Place.path).join(Incident, Incident.place_id == Place.id).join(Dispatch, Dispatch.incident_id == Incident.id)
+        .where(Dispatch.responder_id == responder.user_id, Dispatch.status.in_(ACTIVE_DISPATCH)))}
+    for path in sorted(paths):  # a leader over both areas may get a position twice: it is the same point
+        publish(db, topic, payload, place_path=path)
 
 
 def track(db: Session, user_id, since: datetime) -> list[dict]:

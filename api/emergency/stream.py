@@ -53,6 +53,12 @@ def _plain(value):
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+def prune(db: Session, retention_hours: int) -> int:
+    """Drop events older than the retention (a client resuming from one gets a ``reset``)."""
+    return db.execute(text("DELETE FROM stream_events WHERE at < now() - make_interval(hours => :h)"),
+                      {"h": retention_hours}).rowcount
+
+
 @dataclass(frozen=True)
 class Row:
     id: int
