@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from models.accounts import User
 from models.base import Base, created_at, str_enum, updated_at, uuid_pk
 from models.matters import Matter
-from models.places import GridCell, Place
+from models.places import Place
 
 
 class TeamKind(enum.StrEnum):
@@ -174,8 +174,11 @@ class Incident(Base):
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
-    grid_cell: Mapped[GridCell | None] = relationship(lazy="joined", foreign_keys=[grid_cell_id])
-    commander: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[commander_id])
+    # the cell's code and name in the same row (no chain of joined places and users to plan and load)
+    grid_cell_code: Mapped[str | None] = column_property(
+        select(Place.code).where(Place.id == grid_cell_id).correlate_except(Place).scalar_subquery())
+    grid_cell_name: Mapped[str | None] = column_property(
+        select(Place.name).where(Place.id == grid_cell_id).correlate_except(Place).scalar_subquery())
 
     __table_args__ = (
         Index("ix_incidents_status_level", "status", "level"),

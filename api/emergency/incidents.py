@@ -76,7 +76,9 @@ def _incident_rule(scope: Scope):
     dispatched = select(Dispatch.incident_id).where(Dispatch.responder_id == scope.actor_id)
     if scope.role == Role.responder:
         return Incident.id.in_(dispatched)
-    in_area = Incident.place_id.in_(select(Place.id).where(under(Place.path, scope.place_paths)))
+    # the incident's own place path, looked up by key per row (not every place of the area hashed)
+    in_area = under(select(Place.path).where(Place.id == Incident.place_id).correlate(Incident).scalar_subquery(),
+                    scope.place_paths)
     return or_(in_area, Incident.id.in_(dispatched))
 
 

@@ -60,7 +60,8 @@ def _settings() -> dict:
 def incident_view(incident: Incident, *, detail: bool = False) -> dict:
     out = {c.key: getattr(incident, c.key) for c in Incident.__mapper__.column_attrs if c.key != "location"}
     out |= {"location": point_out(incident.location), "colour": COLOURS[incident.level.value],
-            "grid_cell": incident.grid_cell}
+            "grid_cell": {"id": incident.grid_cell_id, "code": incident.grid_cell_code, "name": incident.grid_cell_name}
+            if incident.grid_cell_id else None}
     if detail:
         items = db_session.scalars(select(Dispatch).where(Dispatch.incident_id == incident.id)
                                    .order_by(Dispatch.dispatched_at, Dispatch.id)).all()

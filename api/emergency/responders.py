@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
-from sqlalchemy import Select, cast, delete, func, literal, or_, select
+from sqlalchemy import Float, Select, cast, delete, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.emergency.stream import publish
@@ -146,32 +146,37 @@ def candidates(db: Session, scope: Scope, incident: Incident, *, radius_m: int, 
                limit: int = 20, exclude: tuple = (), only: tuple = ()) -> list[dict]:
     """Available on-duty responders of the teams the incident needs, nearest first, within
     ``radius_m`` and with a position at most ``fresh_seconds`` old: PostGIS KNN (``<->``) on the
-    geography index of available responders, distance on the sphere in metres."""
+    geography index of available responders, distances on the sphere in metres (as ``<->``).
+
+    The teams that may be sent are found first (a handful of ids: those of the kinds it needs, of
+    the incident's street and community and of the caller's area), so the responders' query is one
+    index scan of one table; names are joined to the few rows it returns."""
     where = to_shape(incident.location)
-    point = cast(func.ST_SetSRID(func.ST_MakePoint(where.x, where.y), 4326), Geography)
+    point = cast(func.ST_SetSRID(func.ST_MakePoint(where.x, where.y), 4326), Geography(srid=4326))
     incident_path = select(Place.path).where(Place.id == incident.place_id).scalar_subquery()
-    team_place = select(Place.path).where(Place.id == Team.place_id).correlate(Team).scalar_subquery()
-    now = datetime.now(UTC)
-    stmt: Select = (
-        select(Responder.user_id, User.display_name, Team.kind, Team.name, Responder.skills, Responder.position_at,
-               func.ST_Distance(Responder.position, point).label("distance_m"))
-        .join(User, User.id == Responder.user_id).join(Team, Team.id == Responder.team_id)
+    teams = list(db.scalars(select(Team.id).join(Place, Place.id == Team.place_id).where(
+        Team.kind.in_(incident.teams),
+        or_(incident_path.startswith(Place.path), under(Place.path, scope.place_paths)))))
+    if not teams:
+        return []
+    knn = Responder.position.op("<->", return_type=Float)(point)
+    nearest = (
+        select(Responder.user_id, Responder.team_id, Responder.skills, Responder.position_at, User.display_name,
+               func.ST_Distance(Responder.position, point, False).label("distance_m"), knn.label("knn"))
+        .join(User, User.id == Responder.user_id)
         .where(Responder.duty_status == DutyStatus.on_duty, Responder.position.isnot(None),
-               func.ST_DWithin(Responder.position, point, radius_m),
-               Responder.position_at >= now - timedelta(seconds=fresh_seconds),
-               User.is_active.is_(True), Team.kind.in_(incident.teams),
-               # the teams of the incident's street and community, and any of the caller's area
-               or_(incident_path.startswith(team_place), under(team_place, scope.place_paths)))
-        .order_by(Responder.position.op("<->")(point), Responder.user_id)
-        .limit(limit)
+               func.ST_DWithin(Responder.position, point, radius_m, False),
+               Responder.position_at >= datetime.now(UTC) - timedelta(seconds=fresh_seconds),
+               Responder.team_id.in_(teams), User.is_active.is_(True),
+               *([Responder.user_id.not_in(exclude)] if exclude else []),
+               *([Responder.user_id.in_(only)] if only else []))
+        .order_by(knn, Responder.user_id).limit(limit).subquery()
     )
-    if exclude:
-        stmt = stmt.where(Responder.user_id.not_in(exclude))
-    if only:
-        stmt = stmt.where(Responder.user_id.in_(only))
+    rows = db.execute(select(nearest, Team.kind, Team.name).join(Team, Team.id == nearest.c.team_id)
+                      .order_by(nearest.c.knn, nearest.c.user_id))
     return [{"user_id": r.user_id, "name": r.display_name, "team": r.kind.value, "team_name": r.name,
              "skills": r.skills, "position_at": r.position_at, "distance_m": round(r.distance_m, 1)}
-            for r in db.execute(stmt)]
+            for r in rows]
 
 
 def list_responders(scope: Scope, *, team_id=None, duty_status=None) -> Select:
