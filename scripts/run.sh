@@ -36,7 +36,9 @@ cat <<MSG
     Demo accounts (password Demo-pass-2026), log in at POST /api/v1/auth/login:
       district_admin  street_admin (天桥街道)  community_staff (漓江路社区)
       grid_member (漓江路社区第1网格)  grid_member_2 (another community)  resident
-      responder  unit_staff (城市管理局)  audit_admin  system_admin  security_admin
+      responder (and responder_01…24)  unit_staff (城市管理局)  audit_admin  system_admin  security_admin
+    Live stream (SSE): GET /api/v1/stream with a bearer token; demo responders' positions are as of
+      loading: \`flask --app wsgi demo responders\` makes them current
 MSG
 fi
 echo
