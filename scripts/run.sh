@@ -37,8 +37,8 @@ cat <<MSG
       district_admin  street_admin (天桥街道)  community_staff (漓江路社区)
       grid_member (漓江路社区第1网格)  grid_member_2 (another community)  resident
       responder (and responder_01…24)  unit_staff (城市管理局)  audit_admin  system_admin  security_admin
-    Live stream (SSE): GET /api/v1/stream with a bearer token; demo responders' positions are as of
-      loading: \`flask --app wsgi demo responders\` makes them current
+    Live stream (SSE): GET /api/v1/stream with a bearer token. Demo responders' positions are as of
+      loading; the README's "Emergencies" says how to make them current.
 MSG
 fi
 echo

@@ -300,3 +300,38 @@ def test_duty_teams_and_who_may_do_what(client, as_user, db):
     message = client.post(f"/api/v1/incidents/{incident['id']}/messages", json={"message": "已通知燃气公司"},
                           headers=as_user("street_admin")).get_json()
     assert message["timeline"][-1]["action"] == "message" and message["timeline"][-1]["message"] == "已通知燃气公司"
+
+
+def test_bad_input_is_refused_naming_the_field_and_changes_nothing(client, as_user, db):
+    staff = as_user("community_staff")
+    incident = _open(client, staff, db).get_json()
+    url = f"/api/v1/incidents/{incident['id']}"
+    resident = str(db.scalar(select(User.id).where(User.username == "resident")))
+    cases = [
+        ("post", "/api/v1/incidents", {"level": "IV", "matter_id": "00000000-0000-0000-0000-000000000000"}, 404,
+         "matter_id"),
+        ("post", "/api/v1/incidents", {"kind": "accident", "level": "IV", "commander_id": resident,
+                                       "location": {"lng": 114.0, "lat": 33.58}}, 422, "commander_id"),
+        ("post", "/api/v1/incidents", {"kind": "accident", "level": "IV", "teams": [],
+                                       "location": {"lng": 114.0, "lat": 33.58}}, 422, "teams"),
+        ("post", "/api/v1/incidents", {"kind": "accident", "level": "IV",
+                                       "location": {"lng": 114.0, "lat": 95}}, 422, "location"),
+        ("get", f"{url}/recommendations?limit=0", None, 422, "limit"),
+        ("get", f"{url}/recommendations?radius_m=10", None, 422, "radius_m"),
+        ("post", f"{url}/dispatches", {"responder_ids": []}, 422, "responder_ids"),
+        ("post", f"{url}/dispatches", {"responder_ids": [resident]}, 422, "responder_ids.0"),
+        ("post", f"{url}/transitions", {"action": "explode"}, 422, "action"),
+        ("post", f"{url}/transitions", {"action": "regrade"}, 422, "level"),
+        ("post", f"{url}/transitions", {"action": "command", "commander_id": resident}, 422, "commander_id"),
+        ("post", f"{url}/messages", {"message": ""}, 422, "message"),
+        ("post", "/api/v1/teams", {"place_id": resident, "kind": "rescue", "name": "队"}, 422, "name"),
+    ]
+    for method, path, body, status, field in cases:
+        response = getattr(client, method)(path, json=body, headers=staff) if body is not None else \
+            getattr(client, method)(path, headers=staff)
+        assert response.status_code == status and field in response.get_json()["errors"], (path, body,
+                                                                                            response.get_json())
+    stream = client.get("/api/v1/stream", headers={**staff, "Last-Event-ID": "abc"})
+    assert stream.status_code == 422 and "Last-Event-ID" in stream.get_json()["errors"]
+    assert db.scalar(select(func.count()).select_from(Incident)) == 1
+    assert db.scalar(select(func.count()).select_from(Dispatch)) == 0
