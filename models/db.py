@@ -27,7 +27,10 @@ def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int = 150
         pool_recycle=1800,
         hide_parameters=True,  # a logged SQL error must not carry names, phones or hashes
         connect_args={
-            "options": f"-c statement_timeout={int(statement_timeout_ms)} -c timezone=UTC",
+            # an abandoned transaction is ended after a minute: it would hold locks and, while it
+            # lives, keep the live stream from reading past it (api/emergency/stream.py)
+            "options": f"-c statement_timeout={int(statement_timeout_ms)} "
+                       f"-c idle_in_transaction_session_timeout=60000 -c timezone=UTC",
             "application_name": app_name,
             "connect_timeout": 10,
         },

@@ -82,6 +82,7 @@ class DispatchStatus(enum.StrEnum):
     on_scene = "on_scene"
     done = "done"
     declined = "declined"
+    cancelled = "cancelled"  # the incident was closed while it was still live
 
 
 ACTIVE_DISPATCH = ("dispatched", "acknowledged", "en_route", "on_scene")
@@ -225,6 +226,7 @@ class Dispatch(Base):
     on_scene_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # flagged: not acknowledged in time
     note: Mapped[str | None] = mapped_column(String(500))
 

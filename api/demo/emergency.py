@@ -94,20 +94,22 @@ def _incidents(db: Session, users: dict[str, User], cell: GridCell, config) -> i
         "location": (centre[0] - 0.002, centre[1] + 0.001), "description": "暴雨导致下穿通道积水约 40 厘米（演示）"})
     keep_free = (users["responder"].id,)  # the demo responder is left free for whoever tries the phone flow
     picks = _nearest(db, scope, flood, settings, 2, keep_free)
-    sent = dispatch_service.dispatch(db, scope, staff, flood, picks, **settings)
+    sent = dispatch_service.dispatch(db, scope, staff, flood, picks, ack_minutes=settings["ack_minutes"])
     for item in sent:
         for action in ("acknowledge", "en_route", "on_scene", "done"):
             dispatch_service.act(db, db.get(User, item.responder_id), item, action, None)
     incidents.transition(db, scope, staff, flood, "contain", {"note": "积水已排除，道路恢复通行（演示）"})
     incidents.transition(db, scope, staff, flood, "close", {"note": "处置完毕（演示）"})
+    flood.is_demo = True
     _shift(db, flood, timedelta(days=3), minutes={"acknowledged_at": 1.5, "en_route_at": 2, "on_scene_at": 11,
                                                   "done_at": 50}, contained=45, closed=60)
     # one being handled: a fight at a market, one responder acknowledged and on the way
     fight = incidents.create(db, scope, staff, {
         "title": "农贸市场口角引发肢体冲突（演示）", "kind": "public_security", "subtype": "fight", "level": "IV",
         "location": (centre[0] + 0.001, centre[1] - 0.001)})
+    fight.is_demo = True
     picks = _nearest(db, scope, fight, settings, 1, keep_free)
-    for item in dispatch_service.dispatch(db, scope, staff, fight, picks, **settings):
+    for item in dispatch_service.dispatch(db, scope, staff, fight, picks, ack_minutes=settings["ack_minutes"]):
         dispatch_service.act(db, db.get(User, item.responder_id), item, "acknowledge", None)
     db.flush()
     return 2

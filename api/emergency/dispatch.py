@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from api.emergency import incidents as incident_service
 from api.emergency.responders import candidates
 from api.emergency.stream import publish
-from api.errors import Conflict, Forbidden, ValidationFailed
+from api.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from api.notifications import service as notifications
 from api.policy import Scope
 from models import (
@@ -68,14 +68,15 @@ def _ack_due(incident: Incident, now: datetime, ack_minutes: dict[str, int]) -> 
 
 
 def dispatch(db: Session, scope: Scope, actor: User | None, incident: Incident, responder_ids: list, *,
-             ack_minutes: dict[str, int], radius_m: int, fresh_seconds: int, automatic: bool = False,
-             replaces: Dispatch | None = None, now: datetime | None = None) -> list[Dispatch]:
+             ack_minutes: dict[str, int], automatic: bool = False, replaces: Dispatch | None = None,
+             now: datetime | None = None) -> list[Dispatch]:
     """Send responders (locked, checked available and of a needed team) to an incident."""
     if incident.status == IncidentStatus.closed:
         raise Conflict("invalid_transition", errors={"incident": [Msg.closed]})
     now = now or datetime.now(UTC)
     wanted = tuple(dict.fromkeys(responder_ids))
-    available = {c["user_id"]: c for c in candidates(db, scope, incident, radius_m=radius_m, fresh_seconds=fresh_seconds,
+    # on duty, active and of a team that may go — however far or quiet the phone: the commander chose
+    available = {c["user_id"]: c for c in candidates(db, scope, incident, radius_m=None, fresh_seconds=None,
                                                         limit=len(wanted), only=wanted)}
     sent = []
     for index, user_id in enumerate(dict.fromkeys(responder_ids)):
@@ -152,11 +153,7 @@ def act(db: Session, actor: User, item: Dispatch, action: str, note: str | None)
     if note:
         item.note = note[:500]
     if step.target in (D.done, D.declined):
-        others = db.scalar(select(Dispatch.id).where(Dispatch.responder_id == actor.id, Dispatch.id != item.id,
-                                                     Dispatch.status.in_(ACTIVE_DISPATCH)).limit(1))
-        if others is None:
-            db.execute(update(Responder).where(Responder.user_id == actor.id, Responder.duty_status == DutyStatus.busy)
-                       .values(duty_status=DutyStatus.on_duty))
+        _free(db, actor.id, item.id)
     incident = db.get(Incident, item.incident_id)
     db.flush()
     _announce(db, incident, item, f"dispatch.{action}")
@@ -166,6 +163,31 @@ def act(db: Session, actor: User, item: Dispatch, action: str, note: str | None)
         _leaders_and_commander(db, incident, "incident.declined", item)
     db.flush()
     return item
+
+
+def cancel_live(db: Session, incident: Incident, actor: User | None) -> int:
+    """The incident is closed: its live dispatches end (cancelled), their responders are freed, and
+    each phone is told."""
+    now = datetime.now(UTC)
+    live = db.scalars(select(Dispatch).where(Dispatch.incident_id == incident.id, Dispatch.status.in_(ACTIVE_DISPATCH))
+                      .order_by(Dispatch.id).with_for_update()).all()
+    for item in live:
+        item.status, item.cancelled_at = D.cancelled, now
+        _free(db, item.responder_id, item.id)
+        _announce(db, incident, item, "dispatch.cancelled")
+    if live:
+        incident_service.log(db, incident, actor, "dispatches_cancelled", None, dispatch_ids=[str(d.id) for d in live])
+    db.flush()
+    return len(live)
+
+
+def _free(db: Session, responder_id, dispatch_id) -> None:
+    """Back on duty once no other dispatch of theirs is live (off duty stays off duty)."""
+    others = db.scalar(select(Dispatch.id).where(Dispatch.responder_id == responder_id, Dispatch.id != dispatch_id,
+                                                 Dispatch.status.in_(ACTIVE_DISPATCH)).limit(1))
+    if others is None:
+        db.execute(update(Responder).where(Responder.user_id == responder_id, Responder.duty_status == DutyStatus.busy)
+                   .values(duty_status=DutyStatus.on_duty))
 
 
 def leaders(db: Session, incident: Incident) -> list:
@@ -200,8 +222,14 @@ def sweep_unacknowledged(db: Session, *, ack_minutes: dict[str, int], radius_m: 
     result = {"flagged": 0, "replaced": 0, "suggested": 0}
     for item in late:
         item.overdue_at = now
-        incident = db.get(Incident, item.incident_id)
+        # the incident, unless a commander holds it right now (then the next round replaces)
+        incident = db.scalars(select(Incident).where(Incident.id == item.incident_id)
+                              .with_for_update(skip_locked=True)).one_or_none()
         result["flagged"] += 1
+        if incident is None:
+            incident = db.get(Incident, item.incident_id)
+            _announce(db, incident, item, "dispatch.overdue")
+            continue
         _announce(db, incident, item, "dispatch.overdue")
         if incident.status == IncidentStatus.closed:
             continue
@@ -211,11 +239,13 @@ def sweep_unacknowledged(db: Session, *, ack_minutes: dict[str, int], radius_m: 
                              exclude=tuple(tried))
         replacement = None
         if nearest and auto_replace:
-            with db.begin_nested():
-                replacement = dispatch(db, system, None, incident, [nearest[0]["user_id"]], ack_minutes=ack_minutes,
-                                       radius_m=radius_m, fresh_seconds=fresh_seconds, automatic=True,
-                                       replaces=item, now=now)[0]
-            result["replaced"] += 1
+            try:
+                with db.begin_nested():
+                    replacement = dispatch(db, system, None, incident, [nearest[0]["user_id"]],
+                                           ack_minutes=ack_minutes, automatic=True, replaces=item, now=now)[0]
+                result["replaced"] += 1
+            except DomainError:  # taken a moment ago by a commander: suggest instead
+                result["suggested"] += 1
         elif nearest:
             result["suggested"] += 1
         incident_service.log(db, incident, None, "dispatch_overdue", None, dispatch_id=str(item.id),

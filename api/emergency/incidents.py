@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.emergency.stream import publish
 from api.errors import Conflict, Forbidden, ValidationFailed
 from api.grids.service import locate
+from api.matters.workflow import OPEN
 from api.policy import Scope, get_or_404, scope_rule, scoped, under
 from models import (
     COLOURS,
@@ -41,6 +42,11 @@ SUBTYPES: dict[str, tuple[str, ...]] = {
     "public_health": ("epidemic", "food_poisoning", "medical_emergency", "other"),
     "public_security": ("fight", "dispute", "mass_gathering", "theft", "missing_person", "other"),
 }
+SUBTYPE_NAMES = {"flood": "洪涝", "rainstorm": "暴雨", "snow_ice": "冰雪", "earthquake": "地震", "geological": "地质灾害",
+                 "fire": "火灾", "gas_leak": "燃气泄漏", "traffic": "交通事故", "building": "房屋安全",
+                 "electricity": "电力事故", "drowning": "溺水", "epidemic": "传染病疫情", "food_poisoning": "食物中毒",
+                 "medical_emergency": "突发急症", "fight": "打架斗殴", "dispute": "矛盾纠纷激化",
+                 "mass_gathering": "人员聚集", "theft": "盗窃", "missing_person": "人员走失", "other": "突发事件"}
 # The teams an incident needs unless the caller says otherwise.
 DEFAULT_TEAMS: dict[str, list[str]] = {
     "natural_disaster": ["rescue", "patrol"],
@@ -67,6 +73,9 @@ class Msg:
     escalated = ("该事件已升级为突发事件。", "This matter was already escalated to an incident.")
     level = ("请给出等级（level）。", "Give the level.")
     note = ("请填写说明（note）。", "This step needs a note.")
+    outside = ("该位置不在您的管辖范围内。", "This place is outside your area.")
+    matter_done = ("只有未办结、未合并的事件可以升级为突发事件。",
+                   "Only a matter still open (not closed or merged) can become an incident.")
 
 
 @scope_rule(Incident)
@@ -123,6 +132,8 @@ def create(db: Session, scope: Scope, actor: User, data: dict) -> Incident:
         matter = get_or_404(db, Matter, data["matter_id"], scope, field="matter_id", for_update=True)
         if db.scalar(select(Incident.id).where(Incident.matter_id == matter.id)) is not None:
             raise Conflict(errors={"matter_id": [Msg.escalated]})
+        if matter.status not in OPEN or matter.merged_into_id is not None:
+            raise Conflict("invalid_transition", errors={"matter_id": [Msg.matter_done]})
     kind = data.get("kind")
     subtype = data.get("subtype")
     if kind is None and matter is not None:
@@ -138,6 +149,8 @@ def create(db: Session, scope: Scope, actor: User, data: dict) -> Incident:
         lng, lat = data["location"]
         location = from_shape(Point(lng, lat), srid=4326)
         cell = locate(db, lng, lat)
+        if cell is not None and not any(cell.path.startswith(p) for p in scope.place_paths):
+            raise ValidationFailed({"location": [Msg.outside]})
     elif matter is not None:
         location, cell = matter.location, matter.grid_cell
     else:
@@ -148,7 +161,7 @@ def create(db: Session, scope: Scope, actor: User, data: dict) -> Incident:
     place_id = cell.id if cell is not None else actor.place_id
     now = datetime.now(UTC)
     incident = Incident(
-        title=data.get("title") or (matter.category.name if matter else SUBTYPES[kind][0]),
+        title=data.get("title") or (matter.category.name if matter else SUBTYPE_NAMES.get(subtype, subtype)),
         description=data.get("description") or (matter.description if matter else None),
         kind=IncidentKind(kind), subtype=subtype, level=IncidentLevel(data["level"]), status=S.open, location=location,
         address=data.get("address") or (matter.address if matter else None),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Response, current_app, request
 from flask.views import MethodView
 from geoalchemy2.shape import to_shape
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.engine import make_url
 
 from api import audit
@@ -44,8 +44,19 @@ from api.extensions import Blueprint, ErrorSchema, view_page
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
 from api.policy import get_or_404, scoped
-from models import ACTIVE_DISPATCH, COLOURS, Dispatch, DutyStatus, Incident, IncidentEvent, Responder, Team
-from models.db import db_session
+from models import (
+    ACTIVE_DISPATCH,
+    COLOURS,
+    AuthSession,
+    Dispatch,
+    DutyStatus,
+    Incident,
+    IncidentEvent,
+    Responder,
+    Team,
+    User,
+)
+from models.db import db_session, get_engine
 
 blp = Blueprint("emergencies", __name__, url_prefix="/api/v1",
                 description="Event-to-emergency dispatch (事件 + 应急处理): incidents, teams, responders, live stream")
@@ -119,6 +130,8 @@ class IncidentTransitions(MethodView):
         """respond, contain, close, reopen (with a note), regrade (`level`), command (`commander_id`)."""
         incident = get_or_404(db_session, Incident, incident_id, scope(), for_update=True)
         service.transition(db_session, scope(), actor().user, incident, body["action"], body)
+        if incident.status.value == "closed":
+            dispatch_service.cancel_live(db_session, incident, actor().user)
         audit.record(f"incident.{body['action']}", object_type="incident", object_id=incident.id)
         db_session.commit()
         return incident_view(incident, detail=True)
@@ -168,7 +181,7 @@ class IncidentDispatches(MethodView):
         available and of a needed team; they get it on the stream and as a notification."""
         incident = get_or_404(db_session, Incident, incident_id, scope(), for_update=True)
         sent = dispatch_service.dispatch(db_session, scope(), actor().user, incident, body["responder_ids"],
-                                         **_settings())
+                                         ack_minutes=_settings()["ack_minutes"])
         audit.record("incident.dispatch", object_type="incident", object_id=incident.id,
                      detail={"dispatches": [str(d.id) for d in sent]})
         commit()
@@ -321,6 +334,7 @@ class TeamMembers(MethodView):
     def post(self, body, team_id):
         """Put a responder or grid member on this team (moving them from another), with skills."""
         team = get_or_404(db_session, Team, team_id, scope())
+        responder_service.check_own_team(db_session, scope(), team)
         responder = responder_service.put_member(db_session, scope(), team, body)
         audit.record("team.member", object_type="team", object_id=team.id, detail={"user_id": str(body["user_id"])})
         db_session.commit()
@@ -342,19 +356,31 @@ class Stream(MethodView):
     def get(self):
         """Server-Sent Events for phones and the console: a responder gets their dispatches; staff
         the dispatches, acknowledgements, incident changes and responder positions of their area.
-        Reconnect with `Last-Event-ID` to get what was missed. The stream ends when the access
-        token expires: reconnect with a fresh one."""
-        raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+        Reconnect with `Last-Event-ID` to get what was missed (at least once: an event may come
+        twice). The stream ends when the access token expires or the session is logged out:
+        reconnect with a fresh token."""
+        last = request.headers.get("Last-Event-ID") or request.args.get("last_event_id") or None
         try:
-            last = int(raw) if raw not in (None, "") else None
+            if last is not None:
+                stream.parse_position(last)
         except ValueError:
-            raise ValidationFailed({"Last-Event-ID": [("须为整数。", "An integer.")]}) from None
+            raise ValidationFailed({"Last-Event-ID": [("须为收到的事件 id。", "An event id as received.")]}) from None
         subscriber = stream.Subscriber.for_scope(scope())
         expires = actor().expires_at or (time.time() + 900)
         until = time.monotonic() + max(expires - time.time(), 1)
         dsn, keepalive = database_dsn(), current_app.config["STREAM_KEEPALIVE_SECONDS"]
+        session_id, user_id, engine = actor().session_id, actor().id, get_engine()
         db_session.remove()  # the stream holds no pooled connection while it waits
-        body = stream.events(dsn, subscriber, last, keepalive=keepalive, until=until)
+
+        def still_valid() -> bool:
+            now = datetime.now(UTC)
+            with engine.connect() as conn:
+                return bool(conn.scalar(select(exists().where(
+                    AuthSession.id == session_id, AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None),
+                    AuthSession.expires_at > now, User.id == user_id, User.is_active.is_(True)))))
+
+        body = stream.events(dsn, subscriber, last, keepalive=keepalive, until=until, connect=engine.raw_connection,
+                             still_valid=still_valid)
         response = Response(body, mimetype="text/event-stream")
         response.headers["Cache-Control"] = "no-cache"
         response.headers["X-Accel-Buffering"] = "no"  # nginx: pass events on at once

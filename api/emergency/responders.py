@@ -60,6 +60,13 @@ def create_team(db: Session, scope: Scope, data: dict) -> Team:
     return team
 
 
+def check_own_team(db: Session, scope: Scope, team: Team) -> None:
+    """Staff see the teams above them but manage only those of their own area (404 otherwise)."""
+    path = db.scalar(select(Place.path).where(Place.id == team.place_id))
+    if not any(path.startswith(p) for p in scope.place_paths):
+        raise NotFound()
+
+
 def put_member(db: Session, scope: Scope, team: Team, data: dict) -> Responder:
     """Add a user to a team (or move them to it), with their skills."""
     user = get_or_404(db, User, data["user_id"], scope, field="user_id")
@@ -142,7 +149,7 @@ def track(db: Session, user_id, since: datetime) -> list[dict]:
     return [{"at": at, "lng": lng, "lat": lat, "accuracy_m": acc} for at, lng, lat, acc in rows]
 
 
-def candidates(db: Session, scope: Scope, incident: Incident, *, radius_m: int, fresh_seconds: int,
+def candidates(db: Session, scope: Scope, incident: Incident, *, radius_m: int | None, fresh_seconds: int | None,
                limit: int = 20, exclude: tuple = (), only: tuple = ()) -> list[dict]:
     """Available on-duty responders of the teams the incident needs, nearest first, within
     ``radius_m`` and with a position at most ``fresh_seconds`` old: PostGIS KNN (``<->``) on the
@@ -150,7 +157,11 @@ def candidates(db: Session, scope: Scope, incident: Incident, *, radius_m: int, 
 
     The teams that may be sent are found first (a handful of ids: those of the kinds it needs, of
     the incident's street and community and of the caller's area), so the responders' query is one
-    index scan of one table; names are joined to the few rows it returns."""
+    index scan of one table; names are joined to the few rows it returns.
+
+    ``radius_m`` / ``fresh_seconds`` None: no limit (checking chosen responders, ``only``: a
+    commander may send someone farther or whose phone went quiet; then they come last, distance
+    unknown)."""
     where = to_shape(incident.location)
     point = cast(func.ST_SetSRID(func.ST_MakePoint(where.x, where.y), 4326), Geography(srid=4326))
     incident_path = select(Place.path).where(Place.id == incident.place_id).scalar_subquery()
@@ -164,18 +175,20 @@ def candidates(db: Session, scope: Scope, incident: Incident, *, radius_m: int, 
         select(Responder.user_id, Responder.team_id, Responder.skills, Responder.position_at, User.display_name,
                func.ST_Distance(Responder.position, point, False).label("distance_m"), knn.label("knn"))
         .join(User, User.id == Responder.user_id)
-        .where(Responder.duty_status == DutyStatus.on_duty, Responder.position.isnot(None),
-               func.ST_DWithin(Responder.position, point, radius_m, False),
-               Responder.position_at >= datetime.now(UTC) - timedelta(seconds=fresh_seconds),
-               Responder.team_id.in_(teams), User.is_active.is_(True),
+        .where(Responder.duty_status == DutyStatus.on_duty, Responder.team_id.in_(teams), User.is_active.is_(True),
+               *([Responder.position.isnot(None), func.ST_DWithin(Responder.position, point, radius_m, False)]
+                 if radius_m is not None else []),
+               *([Responder.position_at >= datetime.now(UTC) - timedelta(seconds=fresh_seconds)]
+                 if fresh_seconds is not None else []),
                *([Responder.user_id.not_in(exclude)] if exclude else []),
                *([Responder.user_id.in_(only)] if only else []))
-        .order_by(knn, Responder.user_id).limit(limit).subquery()
+        .order_by(knn.nulls_last(), Responder.user_id).limit(limit).subquery()
     )
     rows = db.execute(select(nearest, Team.kind, Team.name).join(Team, Team.id == nearest.c.team_id)
-                      .order_by(nearest.c.knn, nearest.c.user_id))
+                      .order_by(nearest.c.knn.nulls_last(), nearest.c.user_id))
     return [{"user_id": r.user_id, "name": r.display_name, "team": r.kind.value, "team_name": r.name,
-             "skills": r.skills, "position_at": r.position_at, "distance_m": round(r.distance_m, 1)}
+             "skills": r.skills, "position_at": r.position_at,
+             "distance_m": round(r.distance_m, 1) if r.distance_m is not None else None}
             for r in rows]
 
 

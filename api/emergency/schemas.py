@@ -195,7 +195,9 @@ class PositionSchema(PointInSchema):
 
 
 class DutySchema(InputSchema):
-    duty_status = ma.fields.Enum(DutyStatus, by_value=True, required=True)
+    duty_status = ma.fields.Enum(DutyStatus, by_value=True, required=True,
+                                 validate=ma.validate.OneOf([DutyStatus.on_duty, DutyStatus.off_duty]), metadata={
+                                     "description": "on_duty or off_duty (busy comes with a dispatch)"})
 
 
 class TrackArgsSchema(InputSchema):

@@ -3,10 +3,13 @@
 Writers call :func:`publish` inside the transaction of the change: the event row commits with it
 (a transactional outbox) and ``NOTIFY gridgov_stream`` wakes the readers when it commits.
 
-Readers never skip a row. Rows are read in (transaction id, id) order and only from transactions
-older than the oldest one still running (``pg_snapshot_xmin``): a slow transaction that took an
-id early cannot commit "behind" a reader's cursor. An event's SSE id is its row id; a client that
-reconnects with ``Last-Event-ID`` resumes right after it.
+Nothing is skipped, nothing waits on a slow transaction. Rows are ordered by (transaction id, id).
+A reader's *safe position* only moves past rows of transactions older than the oldest one still
+running (``pg_snapshot_xmin``): a slow transaction that took an id early cannot commit behind it.
+Rows committed above that line are sent at once all the same, marked with the safe position as
+their SSE id, and remembered so they are not sent twice when the line passes them. A client that
+reconnects with ``Last-Event-ID`` gets everything after the position it names — so at least once:
+an event sent early may come again (receivers tolerate repeats; every payload carries its ids).
 
 Each server process keeps one :class:`Hub`: one database connection listening, one reader that
 fetches new rows once and hands each to the subscribers it is meant for. A subscriber is a queue,
@@ -23,7 +26,7 @@ import select
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import psycopg2
@@ -69,44 +72,89 @@ class Row:
     payload: dict
     at: str
 
-    def sse(self) -> str:
+    @property
+    def position(self) -> tuple[int, int]:
+        return self.xid, self.id
+
+    def sse(self, resume: tuple[int, int]) -> str:
+        """The event, with ``resume`` (the position to continue after it) as its id."""
         data = json.dumps({"topic": self.topic, "at": self.at, **self.payload}, ensure_ascii=False,
                           separators=(",", ":"))
-        return f"id: {self.id}\nevent: {self.topic}\ndata: {data}\n\n"
+        return f"id: {format_position(resume)}\nevent: {self.topic}\ndata: {data}\n\n"
+
+
+def format_position(position: tuple[int, int]) -> str:
+    return f"{position[0]}-{position[1]}"
+
+
+def parse_position(raw: str) -> tuple[int, int] | int:
+    """``"<xid>-<id>"`` as sent, or a bare event id; ValueError otherwise."""
+    if "-" in raw:
+        xid, _, event_id = raw.partition("-")
+        return int(xid), int(event_id)
+    return int(raw)
 
 
 _COLUMNS = "id, xid, topic, user_id::text, place_path, payload, to_char(at AT TIME ZONE 'UTC', " \
            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-_GATE = "xid < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"
+_XMIN = "(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"
 
 
 def _rows(cursor) -> list[Row]:
     return [Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in cursor.fetchall()]
 
 
-def fetch_after(cursor, position: tuple[int, int], *, audience_sql: str = "TRUE", params: dict | None = None,
-                limit: int = FETCH_LIMIT) -> list[Row]:
-    """Rows after ``position`` (xid, id) from finished transactions, in order."""
-    cursor.execute(f"SELECT {_COLUMNS} FROM stream_events WHERE (xid, id) > (%(xid)s, %(id)s) AND {_GATE} "
+def fetch_after(cursor, position: tuple[int, int], *, settled: bool = True, audience_sql: str = "TRUE",
+                params: dict | None = None, limit: int = FETCH_LIMIT) -> list[Row]:
+    """Committed rows after ``position`` in (xid, id) order: ``settled`` those of transactions older
+    than every running one (the safe position may pass them), else those above that line."""
+    gate = f"xid < {_XMIN}" if settled else f"xid >= {_XMIN}"
+    cursor.execute(f"SELECT {_COLUMNS} FROM stream_events WHERE (xid, id) > (%(xid)s, %(id)s) AND {gate} "
                    f"AND ({audience_sql}) ORDER BY xid, id LIMIT %(limit)s",
                    {"xid": position[0], "id": position[1], "limit": limit, **(params or {})})
     return _rows(cursor)
 
 
-def position_of(cursor, event_id: int | None) -> tuple[int, int] | None:
-    """The (xid, id) of an event a client last saw; None when unknown (too old or never)."""
-    if event_id is None:
-        return None
+def position_of(cursor, event_id: int) -> tuple[int, int] | None:
+    """The (xid, id) of an event by its id; None when unknown (past the retention)."""
     cursor.execute("SELECT xid, id FROM stream_events WHERE id = %s", (event_id,))
     found = cursor.fetchone()
     return (found[0], found[1]) if found else None
 
 
 def head(cursor) -> tuple[int, int]:
-    """The position after every finished event: where a new client without history starts."""
-    cursor.execute(f"SELECT xid, id FROM stream_events WHERE {_GATE} ORDER BY xid DESC, id DESC LIMIT 1")
+    """The safe position after every settled event: where a client without history starts."""
+    cursor.execute(f"SELECT xid, id FROM stream_events WHERE xid < {_XMIN} ORDER BY xid DESC, id DESC LIMIT 1")
     found = cursor.fetchone()
     return (found[0], found[1]) if found else (0, 0)
+
+
+class Reader:
+    """Walks the events: settled rows in order (moving the safe position), then rows committed
+    above the line at once (remembered, so they are not sent again when the line passes them)."""
+
+    def __init__(self, position: tuple[int, int]):
+        self.position = position
+        self.early: set[int] = set()
+
+    def read(self, cursor, **audience) -> list[tuple[Row, tuple[int, int]]]:
+        """New rows, each with the position a client continues after it."""
+        out = []
+        while True:
+            rows = fetch_after(cursor, self.position, **audience)
+            for row in rows:
+                self.position = row.position
+                if row.id in self.early:
+                    self.early.discard(row.id)
+                else:
+                    out.append((row, row.position))
+            if len(rows) < FETCH_LIMIT:
+                break
+        for row in fetch_after(cursor, self.position, settled=False, **audience):
+            if row.id not in self.early:
+                self.early.add(row.id)
+                out.append((row, self.position))
+        return out
 
 
 @dataclass(eq=False)
@@ -135,9 +183,9 @@ class Subscriber:
             params[f"path{index}"] = path
         return " OR ".join(clauses), params
 
-    def offer(self, row: Row) -> None:
+    def offer(self, row: Row, resume: tuple[int, int]) -> None:
         try:
-            self.events.put_nowait(row)
+            self.events.put_nowait((row, resume))
         except queue.Full:  # a client that stopped reading: it reconnects and resumes from its last id
             self.overflowed = True
 
@@ -149,7 +197,7 @@ class Hub:
         self.dsn = dsn
         self.subscribers: set[Subscriber] = set()
         self.lock = threading.Lock()
-        self.position: tuple[int, int] | None = None
+        self.reader: Reader | None = None
         self.ready = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -182,29 +230,27 @@ class Hub:
         try:
             with conn.cursor() as cursor:
                 cursor.execute(f"LISTEN {CHANNEL}")
-                if self.position is None:
-                    self.position = head(cursor)
+                if self.reader is None:
+                    self.reader = Reader(head(cursor))
                 self.ready.set()
                 while True:
-                    self._drain(cursor)
+                    self.drain(cursor)
                     if select.select([conn], [], [], POLL_SECONDS) != ([], [], []):
                         conn.poll()
                         conn.notifies.clear()
         finally:
             conn.close()
 
-    def _drain(self, cursor) -> None:
-        while True:
-            rows = fetch_after(cursor, self.position)
-            if not rows:
-                return
-            with self.lock:
-                subscribers = list(self.subscribers)
-            for row in rows:
-                for subscriber in subscribers:
-                    if subscriber.wants(row):
-                        subscriber.offer(row)
-            self.position = (rows[-1].xid, rows[-1].id)
+    def drain(self, cursor) -> None:
+        found = self.reader.read(cursor)
+        if not found:
+            return
+        with self.lock:
+            subscribers = list(self.subscribers)
+        for row, resume in found:
+            for subscriber in subscribers:
+                if subscriber.wants(row):
+                    subscriber.offer(row, resume)
 
 
 _hubs: dict[str, Hub] = {}
@@ -220,44 +266,44 @@ def hub_for(dsn: str) -> Hub:
     return hub
 
 
-def events(dsn: str, subscriber: Subscriber, last_event_id: int | None, *, keepalive: float,
-           until: float) -> Iterator[str]:
-    """The SSE body: what the client missed since ``last_event_id``, then live events, a comment
-    every ``keepalive`` seconds, and an end at ``until`` (the token's expiry: reconnect with a new
-    one and ``Last-Event-ID``)."""
+def events(dsn: str, subscriber: Subscriber, last_event_id: str | None, *, keepalive: float, until: float,
+           connect: Callable[[], object], still_valid: Callable[[], bool] = lambda: True) -> Iterator[str]:
+    """The SSE body: what the client missed after ``last_event_id`` (read on a pooled connection
+    from ``connect``), then live events, a comment every ``keepalive`` seconds, and an end at
+    ``until`` (the token's expiry: reconnect with a new one and ``Last-Event-ID``) or as soon as a
+    keep-alive finds ``still_valid()`` false (logged out, account disabled)."""
     hub = hub_for(dsn)
     hub.subscribe(subscriber)  # before reading the backlog, so nothing falls between the two
     try:
         yield f"retry: 2000\n: {len(hub.subscribers)} streams\n\n"
-        seen = None
+        sent: set[int] = set()
+        start = None
         if last_event_id is not None:
-            conn = psycopg2.connect(dsn, application_name="gridgov-stream-resume")
-            conn.autocommit = True
+            conn = connect()
             try:
-                with conn.cursor() as cursor:
-                    start = position_of(cursor, last_event_id)
-                    if start is None:  # past the retention: the client reloads its state
-                        yield "event: reset\ndata: {}\n\n"
+                cursor = conn.cursor()
+                given = parse_position(last_event_id)
+                start = given if isinstance(given, tuple) else position_of(cursor, given)
+                if start is None:  # past the retention: the client reloads its state
+                    yield "event: reset\ndata: {}\n\n"
+                else:
                     audience, params = subscriber.audience_sql()
-                    while start is not None:
-                        rows = fetch_after(cursor, start, audience_sql=audience, params=params)
-                        for row in rows:
-                            yield row.sse()
-                        if rows:
-                            start = (rows[-1].xid, rows[-1].id)
-                        if len(rows) < FETCH_LIMIT:
-                            break
-                    seen = start
+                    for row, resume in Reader(start).read(cursor, audience_sql=audience, params=params):
+                        sent.add(row.id)
+                        yield row.sse(resume)
+                cursor.close()
             finally:
                 conn.close()
         while time.monotonic() < until and not subscriber.overflowed:
             try:
-                row = subscriber.events.get(timeout=min(keepalive, max(until - time.monotonic(), 0.01)))
+                row, resume = subscriber.events.get(timeout=min(keepalive, max(until - time.monotonic(), 0.01)))
             except queue.Empty:
+                if not still_valid():
+                    return
                 yield ": keep-alive\n\n"
                 continue
-            if seen is not None and (row.xid, row.id) <= seen:
-                continue  # already sent from the backlog
-            yield row.sse()
+            if row.id in sent or (start is not None and row.position <= start):
+                continue  # sent from the backlog, or known to the client before it reconnected
+            yield row.sse(resume)
     finally:
         hub.unsubscribe(subscriber)

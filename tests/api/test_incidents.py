@@ -107,11 +107,22 @@ def test_a_matter_becomes_an_incident_in_one_step(client, as_user, db):
     again = client.post("/api/v1/incidents", headers=as_user("community_staff"), json={"matter_id": matter_id,
                                                                                       "level": "III"})
     assert again.status_code == 409 and "matter_id" in again.get_json()["errors"]
-    # without a kind, the matter's category decides (a dispute: public security)
-    other = report(client, as_user, db)
+    # without a kind, the matter's category decides: a neighbours' dispute becomes public security
+    lng, lat = _centre(db)
+    dispute = client.post("/api/v1/matters", headers=as_user("resident"), json={
+        "category": "DISP-NEIGHBOUR", "description": "楼上楼下争吵升级", "location": {"lng": lng, "lat": lat}})
+    assert dispute.status_code == 201, dispute.get_json()
     staff = as_user("community_staff")
-    made = client.post("/api/v1/incidents", headers=staff, json={"matter_id": other, "level": "IV"}).get_json()
-    assert made["kind"] == "accident" and made["location"] and made["matter_id"] == other
+    made = client.post("/api/v1/incidents", headers=staff, json={"matter_id": dispute.get_json()["id"],
+                                                                 "level": "IV"}).get_json()
+    assert (made["kind"], made["subtype"], made["teams"]) == ("public_security", "dispute", ["patrol", "mediation"])
+    # a closed matter does not become an incident
+    done = report(client, as_user, db)
+    db.execute(text("UPDATE matters SET status = 'closed', closed_at = now(), stage_due_at = NULL WHERE id = :m"),
+               {"m": done})
+    db.commit()
+    late = client.post("/api/v1/incidents", headers=staff, json={"matter_id": done, "level": "IV"})
+    assert late.status_code == 409 and "matter_id" in late.get_json()["errors"]
 
 
 def test_recommendations_are_the_nearest_available_of_the_right_teams(client, as_user, db):
@@ -133,6 +144,13 @@ def test_recommendations_are_the_nearest_available_of_the_right_teams(client, as
     assert found[0]["team"] == "rescue" and found[0]["name"]
     wider = client.get(f"/api/v1/incidents/{incident['id']}/recommendations?radius_m=10000", headers=staff).get_json()
     assert [r["user_id"] for r in wider][-1] == far
+    # the commander may send whom the wider search offered; an off-duty one still not
+    sent = client.post(f"/api/v1/incidents/{incident['id']}/dispatches", json={"responder_ids": [far]}, headers=staff)
+    assert sent.status_code == 201 and sent.get_json()[0]["distance_m"] > 6900
+    off = db.scalar(select(User.id).where(User.username == rescuers[1]))
+    refused = client.post(f"/api/v1/incidents/{incident['id']}/dispatches", json={"responder_ids": [str(off)]},
+                          headers=staff)
+    assert refused.status_code == 422 and "responder_ids.0" in refused.get_json()["errors"]
     assert client.get(f"/api/v1/incidents/{incident['id']}/recommendations", headers=as_user("grid_member")
                       ).status_code == 403
 
@@ -179,8 +197,11 @@ def test_dispatch_answered_from_the_phone_to_done(client, as_user, db):
     assert client.post(f"/api/v1/incidents/{incident['id']}/transitions", json={"action": "contain"},
                        headers=staff).status_code == 409
     # everything went onto the stream for the phone and for the area's console
-    topics = db.scalars(select(StreamEvent.topic).where(StreamEvent.user_id == responder_id).order_by(StreamEvent.id))
-    assert list(topics)[:2] == ["dispatch.created", "dispatch.acknowledge"]
+    topics = db.scalars(select(StreamEvent.topic).where(StreamEvent.user_id == responder_id,
+                                                        StreamEvent.payload["id"].astext == item["id"])
+                        .order_by(StreamEvent.id))
+    assert list(topics) == ["dispatch.created", "dispatch.acknowledge", "dispatch.en_route", "dispatch.on_scene",
+                            "dispatch.done"]
 
 
 def test_a_declined_dispatch_frees_the_responder_and_tells_the_commander(client, as_user, db):
@@ -307,15 +328,16 @@ def test_bad_input_is_refused_naming_the_field_and_changes_nothing(client, as_us
     incident = _open(client, staff, db).get_json()
     url = f"/api/v1/incidents/{incident['id']}"
     resident = str(db.scalar(select(User.id).where(User.username == "resident")))
+    lng, lat = _centre(db)
     cases = [
         ("post", "/api/v1/incidents", {"level": "IV", "matter_id": "00000000-0000-0000-0000-000000000000"}, 404,
          "matter_id"),
         ("post", "/api/v1/incidents", {"kind": "accident", "level": "IV", "commander_id": resident,
-                                       "location": {"lng": 114.0, "lat": 33.58}}, 422, "commander_id"),
+                                       "location": {"lng": lng, "lat": lat}}, 422, "commander_id"),
         ("post", "/api/v1/incidents", {"kind": "accident", "level": "IV", "teams": [],
-                                       "location": {"lng": 114.0, "lat": 33.58}}, 422, "teams"),
+                                       "location": {"lng": lng, "lat": lat}}, 422, "teams"),
         ("post", "/api/v1/incidents", {"kind": "accident", "level": "IV",
-                                       "location": {"lng": 114.0, "lat": 95}}, 422, "location"),
+                                       "location": {"lng": lng, "lat": 95}}, 422, "location"),
         ("get", f"{url}/recommendations?limit=0", None, 422, "limit"),
         ("get", f"{url}/recommendations?radius_m=10", None, 422, "radius_m"),
         ("post", f"{url}/dispatches", {"responder_ids": []}, 422, "responder_ids"),
@@ -335,3 +357,39 @@ def test_bad_input_is_refused_naming_the_field_and_changes_nothing(client, as_us
     assert stream.status_code == 422 and "Last-Event-ID" in stream.get_json()["errors"]
     assert db.scalar(select(func.count()).select_from(Incident)) == 1
     assert db.scalar(select(func.count()).select_from(Dispatch)) == 0
+
+
+def test_closing_ends_live_dispatches_and_frees_their_responders(client, as_user, db):
+    staff, phone = as_user("community_staff"), as_user("responder")
+    lng, lat = _centre(db)
+    responder_id = _put(db, "responder", *_east(lng, lat, 200))
+    incident = _open(client, staff, db).get_json()
+    item = client.post(f"/api/v1/incidents/{incident['id']}/dispatches", json={"responder_ids": [responder_id]},
+                       headers=staff).get_json()[0]
+    client.post(f"/api/v1/dispatches/{item['id']}/transitions", json={"action": "acknowledge"}, headers=phone)
+    closed = client.post(f"/api/v1/incidents/{incident['id']}/transitions", json={"action": "close"}, headers=staff)
+    assert closed.status_code == 200 and closed.get_json()["dispatches"][0]["status"] == "cancelled"
+    assert db.scalar(select(Responder.duty_status).where(Responder.user_id == responder_id)).value == "on_duty"
+    assert db.scalar(select(func.count()).where(StreamEvent.user_id == responder_id,
+                                                StreamEvent.topic == "dispatch.cancelled")) == 1
+    assert client.post(f"/api/v1/dispatches/{item['id']}/transitions", json={"action": "en_route"},
+                       headers=phone).status_code == 409
+    # a phone cannot make itself busy to dodge dispatches
+    busy = client.post("/api/v1/responders/me/duty", json={"duty_status": "busy"}, headers=phone)
+    assert busy.status_code == 422 and "duty_status" in busy.get_json()["errors"]
+
+
+def test_staff_act_only_within_their_area(client, as_user, db):
+    staff = as_user("community_staff")
+    other_cell = db.scalar(select(func.ST_AsText(func.ST_PointOnSurface(GridCell.boundary)))
+                           .where(GridCell.code == "411104002001001"))
+    lng, lat = (float(v) for v in other_cell[6:-1].split())
+    elsewhere = _open(client, staff, db, location={"lng": lng, "lat": lat})
+    assert elsewhere.status_code == 422 and "location" in elsewhere.get_json()["errors"]
+    # the street's teams are seen by community staff, but managed by the street
+    street_team = next(t for t in client.get("/api/v1/teams", headers=staff).get_json() if t["place"]["kind"] == "street")
+    member = db.scalar(select(User.id).where(User.username == "grid_member"))
+    assert client.post(f"/api/v1/teams/{street_team['id']}/members", json={"user_id": str(member)},
+                       headers=staff).status_code == 404
+    assert client.post(f"/api/v1/teams/{street_team['id']}/members", json={"user_id": str(member)},
+                       headers=as_user("street_admin")).status_code == 200

@@ -98,6 +98,7 @@ class Listener:
 
     def __init__(self, port, token, last_event_id=None):
         self.events: queue.Queue = queue.Queue()
+        self.received: list[dict] = []  # everything, for checking what a client must never get
         self.connected = threading.Event()
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
@@ -121,7 +122,9 @@ class Listener:
                     self.connected.set()
                 if line == "":
                     if "data" in event:
-                        self.events.put({**event, "data": json.loads(event["data"]), "arrived": time.monotonic()})
+                        parsed = {**event, "data": json.loads(event["data"]), "arrived": time.monotonic()}
+                        self.received.append(parsed)
+                        self.events.put(parsed)
                     event = {}
                 elif not line.startswith(":"):
                     name, _, value = line.partition(": ")
@@ -206,9 +209,11 @@ def test_a_dispatch_reaches_the_phone_within_two_seconds_and_the_console_follows
             assert resumed == ["acknowledged", "en_route"]
         finally:
             again.close()
-        # a phone never gets another responder's events or the console's
-        assert all(e["data"].get("responder_id", responder_id) == responder_id
-                   for e in list(again.events.queue))
+        # a phone never gets another responder's events, nor the console's (positions, incident changes)
+        on_phone = phone_stream.received + again.received
+        assert on_phone and all(e["event"].startswith("dispatch.") for e in on_phone), on_phone
+        assert all(e["data"]["responder_id"] == responder_id for e in on_phone)
+        assert any(e["event"] == "incident.updated" for e in console.received)
     finally:
         for listener in (phone_stream, console, street):
             listener.close()
