@@ -1,6 +1,7 @@
 """The acting user of a request, and the decorator that requires one.
 
-``@authenticated("users.read")`` on a view: checks the bearer token against its server-side
+``@authenticated("users.read")`` on a view: checks the bearer token (or a browser's httpOnly
+cookie, whose writes must carry the session's ``X-CSRF-Token``) against its server-side
 session (so logout and disabling an account take effect at once), loads the user, checks the
 role may take the action (403), and sets :func:`actor` / :func:`scope` for the request.
 """
@@ -8,17 +9,19 @@ role may take the action (403), and sets :func:`actor` / :func:`scope` for the r
 from __future__ import annotations
 
 import functools
+import hmac
 import uuid
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import jwt
 from flask import current_app, g, request
 from flask_smorest.utils import deepupdate
 from sqlalchemy import exists, select
 
-from api.auth.tokens import decode_access_token
-from api.errors import Unauthorized
+from api.auth.tokens import ALGORITHM, csrf_token, decode_access_token
+from api.errors import Forbidden, Unauthorized
 from api.policy import Scope, require
 from models import AuthSession, User
 from models.db import db_session
@@ -63,13 +66,40 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
+ACCESS_COOKIE, CSRF_HEADER = "gridgov_access", "X-CSRF-Token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _csrf_ok(session_id) -> bool:
+    sent = request.headers.get(CSRF_HEADER, "")
+    return hmac.compare_digest(sent, csrf_token(secret=current_app.config["SECRET_KEY"], session_id=session_id))
+
+
+def check_csrf_for_refresh() -> None:
+    """A cookie session's refresh is a write: it needs the CSRF header of the session in the
+    (possibly expired) access cookie."""
+    try:  # an expired access token still names its session; the signature must hold
+        claims = jwt.decode(request.cookies.get(ACCESS_COOKIE, ""), current_app.config["SECRET_KEY"],
+                            algorithms=[ALGORITHM], options={"verify_exp": False})
+        session_id = uuid.UUID(str(claims.get("sid")))
+    except (jwt.PyJWTError, ValueError):
+        raise Forbidden("csrf_failed") from None
+    if not _csrf_ok(session_id):
+        raise Forbidden("csrf_failed")
+
+
 def load_actor() -> Actor:
     token = _bearer_token()
+    from_cookie = token is None and request.cookies.get(ACCESS_COOKIE) is not None
+    if from_cookie:  # a browser's cookie session (the console)
+        token = request.cookies[ACCESS_COOKIE]
     if token is None:
         raise Unauthorized("unauthorized", headers={"WWW-Authenticate": 'Bearer realm="gridgov"'})
     claims = decode_access_token(token, secret=current_app.config["SECRET_KEY"])
     if claims is None:
         raise Unauthorized("invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    if from_cookie and request.method not in SAFE_METHODS and not _csrf_ok(claims["sid"]):
+        raise Forbidden("csrf_failed")  # a write from a cookie needs the session's CSRF token
     now = datetime.now(UTC)
     # One query: the user, provided the session is live (logout and disabling take effect at once).
     user = db_session.scalars(

@@ -32,6 +32,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_refresh_token": ("刷新凭证无效或已过期，请重新登录。", "The refresh token is invalid or has expired; log in again."),
     "account_disabled": ("该账号已停用。", "This account is disabled."),
     "forbidden": ("当前角色无权执行此操作。", "Your role may not do this."),
+    "csrf_failed": ("缺少或错误的 X-CSRF-Token（请刷新页面后重试）。",
+                    "Missing or wrong X-CSRF-Token (reload the page and try again)."),
     "not_found": ("找不到该资源。", "The resource was not found."),
     "method_not_allowed": ("不支持该请求方法。", "This method is not allowed here."),
     "conflict": ("与现有数据冲突。", "This conflicts with existing data."),

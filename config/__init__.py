@@ -67,6 +67,10 @@ class BaseConfig:
         # Access tokens are short-lived; refresh sessions live on the server and rotate.
         self.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", 900)
         self.REFRESH_SESSION_TTL = _int("REFRESH_SESSION_TTL", 7 * 24 * 3600)
+        # Browsers (the console) keep their tokens in httpOnly cookies; Secure unless served over
+        # plain http on a developer's machine (production always sets it).
+        secure_default = "true" if self.ENV_NAME == "production" else "false"
+        self.COOKIE_SECURE = os.environ.get("COOKIE_SECURE", secure_default).lower() not in ("0", "false", "no")
         # 等保 2.0 level 3: a session left idle this long ends (assessors commonly use 30 min).
         self.SESSION_IDLE_TIMEOUT = _int("SESSION_IDLE_TIMEOUT", 1800)
         self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, make_response, request
 from flask.views import MethodView
 from sqlalchemy import func
 
 from api import audit, ratelimit
 from api.auth import passwords, service
 from api.auth.schemas import LoginSchema, MeSchema, PasswordChangeSchema, RefreshSchema, TokenSchema
-from api.context import actor, authenticated, client_ip
+from api.auth.tokens import csrf_token
+from api.context import actor, authenticated, check_csrf_for_refresh, client_ip
 from api.errors import DomainError, TooManyRequests, Unauthorized, ValidationFailed, field_error, localized
 from api.extensions import MOBILE_RE, Blueprint, ErrorSchema
 from models import Role
@@ -35,6 +36,34 @@ def _loggable(login: str) -> str:
 def _token_body(tokens: service.Tokens) -> dict:
     return {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token, "token_type": "Bearer",
             "expires_in": tokens.expires_in}
+
+
+ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE = "gridgov_access", "gridgov_refresh", "gridgov_csrf"
+
+
+def _answer(tokens: service.Tokens, as_cookies: bool):
+    """The tokens in the body (apps), or in httpOnly cookies that scripts cannot read (browsers),
+    with a CSRF token bound to the session for the writes."""
+    if not as_cookies:
+        return _token_body(tokens), 200, {"Cache-Control": "no-store"}
+    config = current_app.config
+    csrf = csrf_token(secret=config["SECRET_KEY"], session_id=tokens.session_id)
+    response = make_response({"token_type": "cookie", "expires_in": tokens.expires_in, "csrf_token": csrf})
+    common = {"secure": config["COOKIE_SECURE"], "samesite": "Strict"}
+    # the cookie outlives the token in it, so that an expired session can still be refreshed
+    response.set_cookie(ACCESS_COOKIE, tokens.access_token, max_age=config["REFRESH_SESSION_TTL"], httponly=True,
+                        path="/", **common)
+    response.set_cookie(REFRESH_COOKIE, tokens.refresh_token, max_age=config["REFRESH_SESSION_TTL"], httponly=True,
+                        path="/api/v1/auth", **common)
+    response.set_cookie(CSRF_COOKIE, csrf, max_age=config["REFRESH_SESSION_TTL"], httponly=False, path="/", **common)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _forget_cookies(response):
+    for name, path in ((ACCESS_COOKIE, "/"), (REFRESH_COOKIE, "/api/v1/auth"), (CSRF_COOKIE, "/")):
+        response.delete_cookie(name, path=path, secure=current_app.config["COOKIE_SECURE"], samesite="Strict")
+    return response
 
 
 @blp.route("/auth/login")
@@ -73,7 +102,7 @@ class Login(MethodView):
             raise DomainError("account_disabled", status=403)
         if outcome.tokens is None:
             raise Unauthorized("invalid_credentials")
-        return _token_body(outcome.tokens), 200, {"Cache-Control": "no-store"}
+        return _answer(outcome.tokens, body["cookie"])
 
 
 @blp.route("/auth/refresh")
@@ -83,15 +112,22 @@ class Refresh(MethodView):
     @blp.alt_response(401, schema=ErrorSchema, description="Unknown, used, expired or revoked refresh token")
     def post(self, body):
         """Trade a refresh token for new tokens. Each refresh token works once; using one twice
-        ends its session (the token was stolen)."""
-        user, tokens, problem = service.refresh(db_session, body["refresh_token"], _settings())
+        ends its session (the token was stolen). In a cookie session the cookie's is used (with
+        the X-CSRF-Token header) and new cookies are set."""
+        from_cookie = "refresh_token" not in body and request.cookies.get(REFRESH_COOKIE) is not None
+        if from_cookie:
+            check_csrf_for_refresh()
+        elif "refresh_token" not in body:
+            raise ValidationFailed({"refresh_token": [("缺少刷新凭证。", "Missing.")]})
+        token = request.cookies[REFRESH_COOKIE] if from_cookie else body["refresh_token"]
+        user, tokens, problem = service.refresh(db_session, token, _settings())
         audit.record("auth.refresh", outcome="success" if tokens else "denied", object_type="user",
                      object_id=user.id if user else None, actor_user=user,
                      detail={"reason": problem} if problem else None)
         db_session.commit()
         if tokens is None:
             raise Unauthorized("invalid_refresh_token")
-        return _token_body(tokens), 200, {"Cache-Control": "no-store"}
+        return _answer(tokens, from_cookie)
 
 
 @blp.route("/auth/logout")
@@ -104,6 +140,7 @@ class Logout(MethodView):
         service.revoke_session(db_session, current.session_id, "logout")
         audit.record("auth.logout", object_type="session", object_id=current.session_id)
         db_session.commit()
+        return _forget_cookies(make_response("", 204))
 
 
 def me_payload(user) -> dict:

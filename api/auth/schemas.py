@@ -7,16 +7,22 @@ class LoginSchema(InputSchema):
     username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64),
                                 metadata={"description": "Username, or the 11-digit mobile number"})
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128), load_only=True)
+    cookie = ma.fields.Boolean(load_default=False, metadata={
+        "description": "Browsers: keep the tokens in httpOnly cookies instead of the body, and send the "
+                       "returned csrf_token as X-CSRF-Token on every write"})
 
 
 class RefreshSchema(InputSchema):
-    refresh_token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    refresh_token = ma.fields.String(validate=ma.validate.Length(min=1, max=200), metadata={
+        "description": "Omit in a cookie session: the cookie's is used"})
 
 
 class TokenSchema(OutputSchema):
-    access_token = ma.fields.String(required=True)
-    refresh_token = ma.fields.String(required=True)
-    token_type = ma.fields.String(required=True, metadata={"example": "Bearer"})
+    access_token = ma.fields.String(metadata={"description": "Not in a cookie session"})
+    refresh_token = ma.fields.String(metadata={"description": "Not in a cookie session"})
+    token_type = ma.fields.String(required=True, metadata={"example": "Bearer",
+                                                           "description": "Bearer, or cookie for a cookie session"})
+    csrf_token = ma.fields.String(metadata={"description": "A cookie session's: send as X-CSRF-Token on writes"})
     expires_in = ma.fields.Integer(required=True, metadata={"description": "Seconds the access token lives"})
 
 
