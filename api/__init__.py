@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.audit_events.resources import blp as audit_blp
     from api.auth.resources import blp as auth_blp
     from api.chain.resources import blp as chain_blp
+    from api.console import bp as console_bp
     from api.disputes.resources import blp as disputes_blp
     from api.emergency.resources import blp as emergency_blp
     from api.governance.resources import care_targets_blp, key_persons_blp
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.visits.resources import blp as visits_blp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(console_bp)
     from api.open311.resources import bp as open311_bp
 
     app.register_blueprint(open311_bp)

@@ -69,6 +69,10 @@ class BaseConfig:
         self.REFRESH_SESSION_TTL = _int("REFRESH_SESSION_TTL", 7 * 24 * 3600)
         # Browsers (the console) keep their tokens in httpOnly cookies; Secure unless served over
         # plain http on a developer's machine (production always sets it).
+        # The console's base map: a raster tile URL template (e.g. Tianditu's with your key,
+        # "https://t0.tianditu.gov.cn/vec_w/wmts?...&tk=KEY"); empty: the layers on a plain background.
+        self.CONSOLE_BASEMAP_URL = os.environ.get("CONSOLE_BASEMAP_URL", "")
+        self.CONSOLE_BASEMAP_ATTRIBUTION = os.environ.get("CONSOLE_BASEMAP_ATTRIBUTION", "")
         secure_default = "true" if self.ENV_NAME == "production" else "false"
         self.COOKIE_SECURE = os.environ.get("COOKIE_SECURE", secure_default).lower() not in ("0", "false", "no")
         # 等保 2.0 level 3: a session left idle this long ends (assessors commonly use 30 min).

@@ -2,7 +2,7 @@
 
 Workers are gevent's: a request is a greenlet, so the live stream's long-lived connections
 (`GET /api/v1/stream`, Server-Sent Events) cost a greenlet each and never tie up a worker.
-psycopg2 is made cooperative in each worker (api/green.py). `GUNICORN_WORKER_CLASS=sync` goes back
+psycopg2 is made cooperative in each worker (config/green.py). `GUNICORN_WORKER_CLASS=sync` goes back
 to one request per process (then the stream holds a worker while it is open)."""
 
 import os
@@ -24,6 +24,6 @@ control_socket_disable = True
 
 def post_fork(server, worker):
     if worker_class == "gevent":
-        from api.green import patch_psycopg
+        from config.green import patch_psycopg  # not under api/: importing api would load the app unpatched
 
         patch_psycopg()

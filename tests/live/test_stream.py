@@ -11,57 +11,26 @@ from __future__ import annotations
 import http.client
 import json
 import math
-import os
 import queue
 import socket
-import subprocess
-import sys
 import threading
 import time
-from contextlib import closing
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.live_server import running_server
+
 CELL_1 = "411104001001001"
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(app, tmp_path_factory):
-    port = _free_port()
     log = tmp_path_factory.mktemp("live") / "gunicorn.log"
-    env = {**os.environ, "GRIDGOV_ENV": "testing", "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1",
-           "DATABASE_URL": app.config["DATABASE_URL"], "TEST_DATABASE_URL": app.config["DATABASE_URL"],
-           "STREAM_KEEPALIVE_SECONDS": "1", "LOGIN_RATE_PER_MINUTE": "1000"}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--config", "config/gunicorn.py",
-                                 "wsgi:app"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _call(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail(f"gunicorn did not start: {log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield port
+        with running_server(app.config["DATABASE_URL"], log, STREAM_KEEPALIVE_SECONDS="1") as port:
+            yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         engine = create_engine(app.config["DATABASE_URL"])
         with engine.begin() as conn:  # what this module committed
             conn.execute(text("DELETE FROM incidents WHERE title LIKE '直播测试%'"))

@@ -1,0 +1,73 @@
+// GridGov console: login, the shell, and the pages, routed by the URL's hash.
+import {ApiError, get, login, logout} from "./api.js";
+import {showMap} from "./map.js";
+import {clear, el} from "./dom.js";
+
+const PAGES = [
+  {path: "#/map", title: "一图感知", show: showMap},
+];
+
+const ROLE_NAMES = {
+  district_admin: "区级管理员", street_admin: "街道管理员", community_staff: "社区工作人员",
+  grid_member: "网格员", responder: "应急队员", unit_staff: "处置单位", resident: "居民",
+};
+
+const app = document.getElementById("app");
+let me = null;
+
+function showLogin(message) {
+  clear(app);
+  const error = el("p", {class: "error", role: "alert"}, message || "");
+  const username = el("input", {name: "username", autocomplete: "username", required: true});
+  const password = el("input", {name: "password", type: "password", autocomplete: "current-password", required: true});
+  const form = el("form", {class: "login", "aria-label": "登录"},
+    el("h1", {}, "GridGov 网格化治理管理端"),
+    el("label", {}, "用户名或手机号", username),
+    el("label", {}, "密码", password),
+    el("button", {type: "submit"}, "登录"),
+    error);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    try {
+      await login(username.value.trim(), password.value);
+      me = null;
+      location.hash = "#/map";
+      await route();
+    } catch (e) {
+      error.textContent = e instanceof ApiError ? e.message : "无法连接服务器，请稍后重试。";
+    }
+  });
+  app.append(form);
+  username.focus();
+}
+
+function shell(current) {
+  clear(app);
+  const nav = el("nav", {"aria-label": "主导航"},
+    ...PAGES.map((page) => el("a", {href: page.path, "aria-current": page === current ? "page" : null}, page.title)));
+  const out = el("button", {type: "button", class: "link"}, "退出");
+  out.addEventListener("click", async () => { await logout(); me = null; showLogin("已退出。"); });
+  const header = el("header", {},
+    el("strong", {}, "GridGov"), nav,
+    el("span", {class: "who"}, `${me.display_name} · ${ROLE_NAMES[me.role] || me.role} · ${me.place.name}`), out);
+  const main = el("main", {id: "page"});
+  app.append(header, main);
+  return main;
+}
+
+async function route() {
+  try {
+    me ??= await get("/api/v1/me");
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return showLogin();
+    throw e;
+  }
+  const page = PAGES.find((p) => location.hash.startsWith(p.path)) || PAGES[0];
+  const main = shell(page);
+  document.title = `${page.title} · GridGov`;
+  await page.show(main, me);
+}
+
+window.addEventListener("hashchange", () => { route(); });
+route();

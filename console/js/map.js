@@ -1,0 +1,70 @@
+// 一图感知: the caller's grid cells from GridGov's own vector tiles, over a configurable base map
+// (none configured: a plain background). A click on a cell shows its card.
+import * as maplibregl from "../vendor/maplibre-gl/maplibre-gl.mjs";
+import {get} from "./api.js";
+import {el} from "./dom.js";
+
+const KIND_COLOURS = ["match", ["get", "kind"],
+  "residential", "#7fb3d5", "commercial", "#f5b041", "industrial", "#a569bd", "rural", "#82e0aa", "#aab7b8"];
+
+function style(config) {
+  const sources = {
+    cells: {type: "vector", tiles: [`${location.origin}/api/v1/tiles/grid-cells/{z}/{x}/{y}.mvt`],
+            minzoom: 8, maxzoom: 16},
+  };
+  const layers = [{id: "background", type: "background", paint: {"background-color": "#eef1f4"}}];
+  if (config.basemap_url) {
+    sources.basemap = {type: "raster", tiles: [config.basemap_url], tileSize: 256,
+                       attribution: config.basemap_attribution || ""};
+    layers.push({id: "basemap", type: "raster", source: "basemap"});
+  }
+  layers.push(
+    {id: "communities", type: "line", source: "cells", "source-layer": "communities",
+     paint: {"line-color": "#34495e", "line-width": 1.5}},
+    {id: "cells-fill", type: "fill", source: "cells", "source-layer": "grid_cells",
+     paint: {"fill-color": KIND_COLOURS, "fill-opacity": 0.35}},
+    {id: "cells-line", type: "line", source: "cells", "source-layer": "grid_cells",
+     paint: {"line-color": "#1f618d", "line-width": 1}},
+  );
+  return {version: 8, sources, layers};
+}
+
+function bounds(geometry) {
+  let minX = 180, minY = 90, maxX = -180, maxY = -90;
+  const walk = (c) => {
+    if (typeof c[0] === "number") {
+      minX = Math.min(minX, c[0]); maxX = Math.max(maxX, c[0]);
+      minY = Math.min(minY, c[1]); maxY = Math.max(maxY, c[1]);
+    } else c.forEach(walk);
+  };
+  walk(geometry.coordinates);
+  return [[minX, minY], [maxX, maxY]];
+}
+
+export async function showMap(main, me) {
+  const config = await fetch("config.json", {credentials: "same-origin"}).then((r) => r.json());
+  const status = el("p", {class: "status", role: "status"}, "正在加载地图…");
+  const container = el("div", {id: "map", class: "map", "aria-label": "网格地图"});
+  main.append(el("section", {class: "map-page"}, el("h1", {}, "一图感知"), status, container));
+  const place = await get(`/api/v1/places/${me.place.id}`);
+  const map = new maplibregl.Map({
+    container, style: style(config), bounds: place.boundary ? bounds(place.boundary) : undefined,
+    fitBoundsOptions: {padding: 20}, attributionControl: {compact: true},
+  });
+  map.addControl(new maplibregl.NavigationControl(), "top-right");
+  container.gridgovMap = map;  // for the browser tests, which look at what is drawn
+  map.on("idle", () => {
+    const cells = new Set(map.queryRenderedFeatures({layers: ["cells-fill"]}).map((f) => f.properties.code));
+    status.textContent = cells.size ? `已显示 ${cells.size} 个网格（${place.name}）` : "放大以显示网格。";
+    container.dataset.cellsDrawn = String(cells.size);
+  });
+  map.on("click", "cells-fill", (event) => {
+    const cell = event.features[0].properties;
+    new maplibregl.Popup({closeButton: true})
+      .setLngLat(event.lngLat)
+      .setDOMContent(el("div", {class: "card"}, el("strong", {}, cell.name), el("div", {}, `编码 ${cell.code}`)))
+      .addTo(map);
+  });
+  map.on("mouseenter", "cells-fill", () => { map.getCanvas().style.cursor = "pointer"; });
+  map.on("mouseleave", "cells-fill", () => { map.getCanvas().style.cursor = ""; });
+}

@@ -1,0 +1,88 @@
+"""The console in a real browser: Playwright driving Debian's headless Chromium against GridGov
+served by gunicorn. Screenshots go to test-artifacts/ (kept by CI as the run's artifacts)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.conftest import DEMO_PASSWORD
+from tests.live_server import ROOT, running_server
+
+ARTIFACTS = ROOT / "test-artifacts"
+# what a sandboxed root on a closed network needs (no background calls home, no GPU)
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
+
+
+@pytest.fixture(scope="module")
+def console_url(app, tmp_path_factory):
+    with running_server(app.config["DATABASE_URL"], tmp_path_factory.mktemp("console") / "gunicorn.log") as port:
+        yield f"http://127.0.0.1:{port}/console/"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not Path(executable).exists():
+        pytest.fail(f"{executable} is missing: run the suite with `make test` (it installs Debian's chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.problems = problems
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def _log_in(page, url, username):
+    page.goto(url)
+    page.get_by_label("用户名或手机号").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_staff_log_in_and_see_their_grid_cells_on_the_map(page, console_url):
+    response = page.goto(console_url)
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
+    _log_in(page, console_url, "community_staff")
+    expect(page.get_by_role("navigation", name="主导航")).to_contain_text("一图感知")
+    expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+    drawn = int(page.locator("#map").get_attribute("data-cells-drawn"))
+    assert drawn >= 10  # 漓江路社区's cells, drawn from GridGov's own vector tiles
+    codes = page.evaluate("() => [...new Set(document.getElementById('map').gridgovMap"
+                          ".queryRenderedFeatures({layers: ['cells-fill']}).map(f => f.properties.code))]")
+    assert codes and all(code.startswith("411104001001") for code in codes)  # only the caller's community
+    # the session is in httpOnly cookies: the page's scripts cannot read the tokens
+    cookies = page.evaluate("() => document.cookie")
+    assert "gridgov_csrf=" in cookies and "gridgov_access" not in cookies and "gridgov_refresh" not in cookies
+    assert not [p for p in page.problems if "Content Security Policy" in p], page.problems
+
+
+def test_a_wrong_password_is_told_and_logging_out_ends_the_session(page, console_url):
+    page.goto(console_url)
+    page.get_by_label("用户名或手机号").fill("community_staff")
+    page.get_by_label("密码").fill("wrong-password")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("用户名或密码错误")
+    _log_in(page, console_url, "street_admin")
+    expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+    page.get_by_role("button", name="退出").click()
+    expect(page.get_by_role("alert")).to_contain_text("已退出")
+    page.reload()
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
