@@ -54,7 +54,8 @@ def matter_view(matter, *, with_photos: bool = False) -> dict:
         "reporter": matter.reporter if show_reporter else None,
         "deadline": matter.stage_due_at,
         "deadline_colour": service.deadline_colour(matter),
-        **({"photos": service.photos_of(db_session, matter)} if with_photos else {}),
+        **({"photos": service.photos_of(db_session, matter),
+            "actions": workflow.allowed_actions(matter, viewer.user)} if with_photos else {}),
     }
 
 

@@ -117,6 +117,8 @@ class MatterSchema(OutputSchema):
     closed_at = ma.fields.AwareDateTime(allow_none=True)
     photos = ma.fields.List(ma.fields.Dict(), metadata={"description": "Detail only: [{id, purpose}]"})
     incident_id = ma.fields.UUID(allow_none=True, metadata={"description": "The incident it was escalated to"})
+    actions = ma.fields.List(ma.fields.String(), metadata={
+        "description": "One matter only: the steps you may take now (what a screen should offer)"})
     merged_into = ma.fields.UUID(allow_none=True, metadata={"description": "The original, when merged as a duplicate"})
     supervised = ma.fields.Boolean(required=True, metadata={"description": "督办"})
     urge_count = ma.fields.Integer(required=True, metadata={"description": "催办 so far"})

@@ -232,6 +232,39 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
     return event
 
 
+def allowed_actions(matter: Matter, actor: User) -> list[str]:
+    """The steps ``actor`` may take on ``matter`` now — the checks of :func:`apply` that need no
+    input — for screens to offer exactly those."""
+    allowed = []
+    for name, transition in TRANSITIONS.items():
+        if transition.roles and actor.role not in transition.roles:
+            continue
+        if not transition.roles and actor.id != matter.reporter_id:
+            continue
+        if matter.status not in transition.sources:
+            continue
+        mine = _is_dispatch_target(matter, actor)
+        if name in ("return", "handle") and actor.role in FIELD_WORKERS and not mine:
+            continue
+        if name in ("verify", "rework") and mine:
+            continue
+        if name in ("rate", "reopen") and matter.merged_into_id is not None:
+            continue
+        if name == "rate" and matter.rating is not None:
+            continue
+        if name == "reopen" and (matter.rating != Rating.dissatisfied or matter.reopen_count >= MAX_REOPENS):
+            continue
+        if name == "resolve_on_spot" and matter.grid_cell_id not in {cell.id for cell in actor.grid_cells}:
+            continue
+        if name == "escalate" and (LEVELS.index(matter.level) == len(LEVELS) - 1
+                                   or LEVELS.index(ROLE_LEVEL[actor.role]) < LEVELS.index(matter.level)):
+            continue
+        if name == "place" and not matter.needs_placement:
+            continue
+        allowed.append(name)
+    return allowed
+
+
 def handlers_of(db: Session, matter: Matter) -> list:
     """Who must act on a dispatched matter: its assignee, or every active member of its unit."""
     if matter.assignee_id is not None:

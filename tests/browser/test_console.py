@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import create_engine, text
 
 from tests.conftest import DEMO_PASSWORD
 from tests.live_server import ROOT, running_server
@@ -18,10 +19,19 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--disable-component-update", "--disable-sync", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
 
 
+MARK = "浏览器测试"  # what this module's own matters say, so it can remove them (it commits for real)
+
+
 @pytest.fixture(scope="module")
 def console_url(app, tmp_path_factory):
-    with running_server(app.config["DATABASE_URL"], tmp_path_factory.mktemp("console") / "gunicorn.log") as port:
-        yield f"http://127.0.0.1:{port}/console/"
+    try:
+        with running_server(app.config["DATABASE_URL"], tmp_path_factory.mktemp("console") / "gunicorn.log") as port:
+            yield f"http://127.0.0.1:{port}/console/"
+    finally:
+        engine = create_engine(app.config["DATABASE_URL"])
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM matters WHERE description LIKE :m"), {"m": f"{MARK}%"})
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +96,36 @@ def test_a_wrong_password_is_told_and_logging_out_ends_the_session(page, console
     expect(page.get_by_role("alert")).to_contain_text("已退出")
     page.reload()
     expect(page.get_by_role("button", name="登录")).to_be_visible()
+
+
+def _report(page, console_url) -> int:
+    """A resident reports a matter through the API (as the app would), committed for real."""
+    api = page.context.request
+    token = api.post(console_url.replace("/console/", "/api/v1/auth/login"),
+                     data={"username": "resident", "password": DEMO_PASSWORD}).json()["access_token"]
+    cell = api.get(console_url.replace("/console/", "/api/v1/me"), headers={"Authorization": f"Bearer {token}"}).json()
+    place = api.get(console_url.replace("/console/", f"/api/v1/places/{cell['place']['id']}"),
+                    headers={"Authorization": f"Bearer {token}"}).json()
+    ring = place["boundary"]["coordinates"][0][0]
+    lng, lat = sum(p[0] for p in ring[:-1]) / (len(ring) - 1), sum(p[1] for p in ring[:-1]) / (len(ring) - 1)
+    created = api.post(console_url.replace("/console/", "/api/v1/matters"), headers={"Authorization": f"Bearer {token}"},
+                       data={"category": "ROAD-LIGHT", "description": f"{MARK}：路灯不亮", "location": {"lng": lng, "lat": lat}})
+    assert created.status == 201, created.text()
+    return created.json()["number"]
+
+
+def test_staff_open_a_matter_and_move_it_one_step(page, console_url):
+    number = str(_report(page, console_url))
+    _log_in(page, console_url, "community_staff")
+    expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+    page.get_by_role("link", name="事件办理").click()
+    expect(page.get_by_role("tab", name="待受理")).to_have_attribute("aria-selected", "true")
+    page.get_by_role("link", name=number, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"事件 {number}")
+    expect(page.locator("[data-field=status]")).to_have_text("待受理")
+    page.get_by_role("button", name="受理", exact=True).click()
+    expect(page.locator("[data-field=status]")).to_have_text("已受理")
+    expect(page.locator("ol.timeline")).to_contain_text("受理")
+    # a step that needs a note says so, and nothing is sent
+    page.get_by_role("button", name="上报上级").click()
+    expect(page.get_by_role("alert")).to_contain_text("需要填写说明")
