@@ -44,6 +44,14 @@ export async function request(method, path, body, {retry = true} = {}) {
 }
 
 export const get = (path) => request("GET", path);
+
+// How many a list holds (its X-Pagination total), reading a single row.
+export async function count(path) {
+  const response = await fetch(`${path}${path.includes("?") ? "&" : "?"}page_size=1`,
+    {credentials: "same-origin", headers: {"Accept": "application/json"}});
+  if (!response.ok) throw new ApiError(response.status, null);
+  return JSON.parse(response.headers.get("X-Pagination") || "{}").total ?? 0;
+}
 export const post = (path, body) => request("POST", path, body ?? {});
 
 export async function login(username, password) {

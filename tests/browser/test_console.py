@@ -129,3 +129,14 @@ def test_staff_open_a_matter_and_move_it_one_step(page, console_url):
     # a step that needs a note says so, and nothing is sent
     page.get_by_role("button", name="上报上级").click()
     expect(page.get_by_role("alert")).to_contain_text("需要填写说明")
+
+
+def test_a_leader_reads_the_cockpit_charts(page, console_url):
+    _log_in(page, console_url, "street_admin")
+    expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+    page.get_by_role("link", name="驾驶舱").click()
+    for title in ("事件（按状态）", "本周敲门走访覆盖率", "信访（在办与超期）", "突发事件（按等级）"):
+        chart = page.get_by_role("img", name=title)
+        expect(chart).to_have_attribute("data-rendered", "true", timeout=20_000)
+        expect(chart.locator("canvas")).to_have_count(1)
+    assert not [p for p in page.problems if "Content Security Policy" in p or "Error" in p], page.problems
