@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
+from flask_smorest import Page
 from sqlalchemy import select
 
 from api import audit, ratelimit
@@ -22,6 +23,8 @@ from api.matters.schemas import (
     MatterCreateSchema,
     MatterQueryArgsSchema,
     MatterSchema,
+    MatterStatsArgsSchema,
+    MatterStatsSchema,
     NearbyArgsSchema,
     NearbySchema,
     TimelineEntrySchema,
@@ -166,6 +169,18 @@ class Export(MethodView):
         db_session.commit()
         return Response(service.to_csv(matters), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=matters.csv"})
+
+
+@blp.route("/matters/stats")
+class Stats(MethodView):
+    @authenticated("matters.export")
+    @blp.arguments(MatterStatsArgsSchema, location="query")
+    @blp.response(200, MatterStatsSchema(many=True))
+    @blp.paginate(Page, page_size=100)
+    def get(self, args):
+        """Matters per grid cell, community and street of your area (`level` keeps one; places with
+        none included): open, overdue, to accept, closed — the map's colours, the cockpit's ranks."""
+        return service.stats(db_session, scope(), args.get("level"))
 
 
 @blp.route("/matters/<uuid:matter_id>")

@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from api.auth.schemas import GridCellRefSchema, UnitRefSchema
+from api.auth.schemas import GridCellRefSchema, PlaceRefSchema, UnitRefSchema
 from api.extensions import InputSchema, OutputSchema, Text
 from api.geo.coords import CoordSystem
 from api.geo.fields import PointInSchema, PointOutSchema
@@ -175,3 +175,15 @@ class TimelineEntrySchema(OutputSchema):
     actor_role = ma.fields.String(allow_none=True)
     note = ma.fields.String(allow_none=True)
     data = ma.fields.Dict(allow_none=True)
+
+
+class MatterStatsArgsSchema(InputSchema):
+    level = ma.fields.String(validate=ma.validate.OneOf(["grid_cell", "community", "street"]))
+
+
+class MatterStatsSchema(OutputSchema):
+    place = ma.fields.Nested(PlaceRefSchema, required=True)
+    open = ma.fields.Integer(required=True, metadata={"description": "Not closed or rejected"})
+    overdue = ma.fields.Integer(required=True, metadata={"description": "Open and past the stage deadline"})
+    to_accept = ma.fields.Integer(required=True, metadata={"description": "Submitted, not yet accepted"})
+    closed = ma.fields.Integer(required=True)

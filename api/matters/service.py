@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from api.errors import NotFound, ValidationFailed
 from api.grids.service import locate
+from api.matters.workflow import OPEN
 from api.photos.service import attach
 from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
+from api.rollup import roll_up
 from models import (
     HandlingUnit,
     Matter,
@@ -272,3 +274,17 @@ def _cell(text: str | None) -> str:
     """Text as Excel should show it: never a formula (CSV injection)."""
     text = text or ""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def stats(db: Session, scope: Scope, level: str | None = None) -> list[dict]:
+    """Per cell, community and street within scope (every place, zeros included): open matters,
+    overdue ones (past their stage deadline), still to accept, and closed — for the map's colours
+    and the cockpit's rankings. Matters outside every cell are not placed, so not counted here."""
+    now = datetime.now(UTC)
+    is_open = Matter.status.in_(OPEN)
+    measures = {"open": func.count().filter(is_open),
+                "overdue": func.count().filter(is_open, Matter.stage_due_at < now),
+                "to_accept": func.count().filter(Matter.status == MatterStatus.submitted),
+                "closed": func.count().filter(Matter.status == MatterStatus.closed)}
+    return roll_up(db, scope, Matter.__table__, Matter.grid_cell_id, measures, level,
+                   where=(Matter.merged_into_id.is_(None),), every_place=True)

@@ -1,7 +1,7 @@
 // 驾驶舱: the area at a glance — matters by status, this week's door-knock coverage, petitions and
 // their clocks, incidents by level — drawn with ECharts (vendored, loaded as this origin's script).
 import {count, get} from "./api.js";
-import {el} from "./dom.js";
+import {el, isoWeek} from "./dom.js";
 import {STATUS_NAMES} from "./matters.js";
 
 let loading = null;
@@ -14,14 +14,6 @@ function loadECharts() {
     document.head.append(script);
   });
   return loading;
-}
-
-function isoWeek(date) {
-  const d = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));
-  const day = d.getUTCDay() || 7;
-  d.setUTCDate(d.getUTCDate() + 4 - day);
-  const start = new Date(Date.UTC(d.getUTCFullYear(), 0, 1));
-  return `${d.getUTCFullYear()}-W${String(Math.ceil(((d - start) / 86400000 + 1) / 7)).padStart(2, "0")}`;
 }
 
 function panel(title) {

@@ -2,7 +2,7 @@
 // (none configured: a plain background). A click on a cell shows its card.
 import * as maplibregl from "../vendor/maplibre-gl/maplibre-gl.mjs";
 import {get} from "./api.js";
-import {el} from "./dom.js";
+import {el, isoWeek} from "./dom.js";
 
 const KIND_COLOURS = ["match", ["get", "kind"],
   "residential", "#7fb3d5", "commercial", "#f5b041", "industrial", "#a569bd", "rural", "#82e0aa", "#aab7b8"];
@@ -10,7 +10,7 @@ const KIND_COLOURS = ["match", ["get", "kind"],
 function style(config) {
   const sources = {
     cells: {type: "vector", tiles: [`${location.origin}/api/v1/tiles/grid-cells/{z}/{x}/{y}.mvt`],
-            minzoom: 8, maxzoom: 16},
+            minzoom: 8, maxzoom: 16, promoteId: "id"},
   };
   const layers = [{id: "background", type: "background", paint: {"background-color": "#eef1f4"}}];
   if (config.basemap_url) {
@@ -23,6 +23,10 @@ function style(config) {
      paint: {"line-color": "#34495e", "line-width": 1.5}},
     {id: "cells-fill", type: "fill", source: "cells", "source-layer": "grid_cells",
      paint: {"fill-color": KIND_COLOURS, "fill-opacity": 0.35}},
+    {id: "cells-figure", type: "fill", source: "cells", "source-layer": "grid_cells",
+     paint: {"fill-color": ["interpolate", ["linear"], ["coalesce", ["feature-state", "share"], 0],
+                            0, "#eafaf1", 0.5, "#f5b041", 1, "#c0392b"],
+             "fill-opacity": ["case", ["==", ["feature-state", "share"], null], 0, 0.75]}},
     {id: "cells-line", type: "line", source: "cells", "source-layer": "grid_cells",
      paint: {"line-color": "#1f618d", "line-width": 1}},
   );
@@ -41,11 +45,47 @@ function bounds(geometry) {
   return [[minX, minY], [maxX, maxY]];
 }
 
+// Figures to colour the cells by: where they come from, and which value is bad (1 = darkest red).
+const FIGURES = {
+  "": {name: "按网格类型"},
+  open: {name: "未办结事件", staff: true, load: () => get("/api/v1/matters/stats?level=grid_cell&page_size=100"),
+         value: (r) => r.open},
+  overdue: {name: "超期事件", staff: true, load: () => get("/api/v1/matters/stats?level=grid_cell&page_size=100"),
+            value: (r) => r.overdue},
+  coverage: {name: "本周走访覆盖率（越低越红）",
+             load: () => get(`/api/v1/visits/coverage?week=${isoWeek(new Date())}&level=grid_cell&page_size=100`),
+             value: (r) => r.coverage_percent, invert: true},
+};
+const STAFF = ["community_staff", "street_admin", "district_admin"];
+
+async function colourBy(map, key, legend) {
+  const figure = FIGURES[key];
+  map.removeFeatureState({source: "cells", sourceLayer: "grid_cells"});
+  if (!figure.load) {
+    legend.textContent = "";
+    return;
+  }
+  const rows = await figure.load();
+  const values = rows.map(figure.value);
+  const max = figure.invert ? 100 : Math.max(1, ...values);
+  for (const row of rows) {
+    const share = figure.value(row) / max;
+    map.setFeatureState({source: "cells", sourceLayer: "grid_cells", id: row.place.id},
+                        {share: figure.invert ? 1 - share : share, value: figure.value(row)});
+  }
+  legend.textContent = `着色：${figure.name}（最高 ${figure.invert ? "100%" : max}，颜色越红越需关注）`;
+}
+
 export async function showMap(main, me) {
   const config = await fetch("config.json", {credentials: "same-origin"}).then((r) => r.json());
   const status = el("p", {class: "status", role: "status"}, "正在加载地图…");
   const container = el("div", {id: "map", class: "map", "aria-label": "网格地图"});
-  main.append(el("section", {class: "map-page"}, el("h1", {}, "一图感知"), status, container));
+  const choice = el("select", {name: "figure"}, ...Object.entries(FIGURES)
+    .filter(([, f]) => !f.staff || STAFF.includes(me.role))
+    .map(([key, f]) => el("option", {value: key}, f.name)));
+  const legend = el("span", {class: "legend"});
+  main.append(el("section", {class: "map-page"}, el("h1", {}, "一图感知"),
+    el("div", {class: "toolbar"}, el("label", {}, "网格着色 ", choice), legend), status, container));
   const place = await get(`/api/v1/places/${me.place.id}`);
   const map = new maplibregl.Map({
     container, style: style(config), bounds: place.boundary ? bounds(place.boundary) : undefined,
@@ -58,6 +98,7 @@ export async function showMap(main, me) {
     status.textContent = cells.size ? `已显示 ${cells.size} 个网格（${place.name}）` : "放大以显示网格。";
     container.dataset.cellsDrawn = String(cells.size);
   });
+  choice.addEventListener("change", () => colourBy(map, choice.value, legend));
   map.on("click", "cells-fill", (event) => {
     const cell = event.features[0].properties;
     new maplibregl.Popup({closeButton: true})

@@ -25,3 +25,16 @@ def test_each_role_is_offered_exactly_what_it_may_do(client, as_user, db):
     act(client, as_user("community_staff"), matter_id, "accept")
     after = _actions(client, as_user, matter_id, "community_staff")
     assert "register" in after and "accept" not in after
+
+
+def test_figures_per_cell_for_the_map_every_cell_listed(client, as_user, db):
+    first = report(client, as_user, db)
+    report(client, as_user, db)
+    act(client, as_user("community_staff"), first, "accept")
+    rows = client.get("/api/v1/matters/stats?level=grid_cell&page_size=100", headers=as_user("community_staff")).get_json()
+    by_code = {r["place"]["code"]: r for r in rows}
+    assert len(rows) == 12 and all(code.startswith("411104001001") for code in by_code)  # the community's cells
+    cell = by_code["411104001001001"]
+    assert (cell["open"], cell["to_accept"], cell["overdue"], cell["closed"]) == (2, 1, 0, 0)
+    assert sum(r["open"] for r in rows) == 2  # the other cells are listed with zeros
+    assert client.get("/api/v1/matters/stats", headers=as_user("resident")).status_code == 403

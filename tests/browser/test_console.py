@@ -78,6 +78,14 @@ def test_staff_log_in_and_see_their_grid_cells_on_the_map(page, console_url):
     codes = page.evaluate("() => [...new Set(document.getElementById('map').gridgovMap"
                           ".queryRenderedFeatures({layers: ['cells-fill']}).map(f => f.properties.code))]")
     assert codes and all(code.startswith("411104001001") for code in codes)  # only the caller's community
+    # colour the cells by their open matters: each cell gets its figure
+    page.get_by_label("网格着色").select_option("open")
+    expect(page.locator(".legend")).to_contain_text("未办结事件")
+    first = page.evaluate("() => document.getElementById('map').gridgovMap"
+                          ".queryRenderedFeatures({layers: ['cells-fill']})[0].properties.id")
+    state = page.evaluate(f"() => document.getElementById('map').gridgovMap"
+                          f".getFeatureState({{source: 'cells', sourceLayer: 'grid_cells', id: '{first}'}})")
+    assert isinstance(state.get("value"), int) and 0 <= state["share"] <= 1
     # the session is in httpOnly cookies: the page's scripts cannot read the tokens
     cookies = page.evaluate("() => document.cookie")
     assert "gridgov_csrf=" in cookies and "gridgov_access" not in cookies and "gridgov_refresh" not in cookies
