@@ -1,7 +1,7 @@
 // 一图感知: the caller's grid cells from GridGov's own vector tiles, over a configurable base map
 // (none configured: a plain background). A click on a cell shows its card.
 import * as maplibregl from "../vendor/maplibre-gl/maplibre-gl.mjs";
-import {get} from "./api.js";
+import {count, get} from "./api.js";
 import {el, isoWeek} from "./dom.js";
 
 const KIND_COLOURS = ["match", ["get", "kind"],
@@ -76,6 +76,26 @@ async function colourBy(map, key, legend) {
   legend.textContent = `着色：${figure.name}（最高 ${figure.invert ? "100%" : max}，颜色越红越需关注）`;
 }
 
+// A cell's card: who leads it now, how many households and people, its open work. Each line is
+// what the caller's role may read; a line the API refuses is left out.
+async function fillCard(card, cell, me) {
+  const safely = (promise) => promise.catch(() => null);
+  const [chain, households, residents, matters] = await Promise.all([
+    safely(get(`/api/v1/grid-cells/${cell.id}/chain`)),
+    safely(count(`/api/v1/households?grid_cell_id=${cell.id}`)),
+    safely(count(`/api/v1/residents?grid_cell_id=${cell.id}`)),
+    STAFF.includes(me.role) ? safely(get("/api/v1/matters/stats?level=grid_cell&page_size=100")) : null,
+  ]);
+  for (const holder of chain?.current || []) {
+    card.append(el("div", {"data-line": "leader"}, `${holder.title}：${holder.name}${holder.phone ? ` ${holder.phone}` : ""}`));
+  }
+  if (households !== null || residents !== null) {
+    card.append(el("div", {"data-line": "roster"}, `户数 ${households ?? "—"} · 人数 ${residents ?? "—"}`));
+  }
+  const mine = matters?.find((row) => row.place.id === cell.id);
+  if (mine) card.append(el("div", {"data-line": "work"}, `未办结事件 ${mine.open} · 超期 ${mine.overdue}`));
+}
+
 export async function showMap(main, me) {
   const config = await fetch("config.json", {credentials: "same-origin"}).then((r) => r.json());
   const status = el("p", {class: "status", role: "status"}, "正在加载地图…");
@@ -101,10 +121,10 @@ export async function showMap(main, me) {
   choice.addEventListener("change", () => colourBy(map, choice.value, legend));
   map.on("click", "cells-fill", (event) => {
     const cell = event.features[0].properties;
-    new maplibregl.Popup({closeButton: true})
-      .setLngLat(event.lngLat)
-      .setDOMContent(el("div", {class: "card"}, el("strong", {}, cell.name), el("div", {}, `编码 ${cell.code}`)))
-      .addTo(map);
+    const card = el("div", {class: "card", "aria-label": `网格 ${cell.name}`},
+      el("strong", {}, cell.name), el("div", {}, `编码 ${cell.code}`));
+    new maplibregl.Popup({closeButton: true}).setLngLat(event.lngLat).setDOMContent(card).addTo(map);
+    fillCard(card, cell, me);
   });
   map.on("mouseenter", "cells-fill", () => { map.getCanvas().style.cursor = "pointer"; });
   map.on("mouseleave", "cells-fill", () => { map.getCanvas().style.cursor = ""; });

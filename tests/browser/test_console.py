@@ -86,6 +86,22 @@ def test_staff_log_in_and_see_their_grid_cells_on_the_map(page, console_url):
     state = page.evaluate(f"() => document.getElementById('map').gridgovMap"
                           f".getFeatureState({{source: 'cells', sourceLayer: 'grid_cells', id: '{first}'}})")
     assert isinstance(state.get("value"), int) and 0 <= state["share"] <= 1
+    # a click on a cell shows its card: leaders, roster counts, open work (the demo's first cell has
+    # its chain of posts appointed; the cells are convex, so the mean of the corners lies inside)
+    box = page.locator("#map canvas").bounding_box()
+    point = page.evaluate(f"() => {{ const m = document.getElementById('map').gridgovMap;"
+                          f" const f = m.queryRenderedFeatures({{layers: ['cells-fill']}})"
+                          f".find(f => f.properties.code === '411104001001001');"
+                          f" const g = f.geometry; const c = g.type === 'Polygon' ? g.coordinates[0] : g.coordinates[0][0];"
+                          f" const n = c.length;"
+                          f" const p = m.project([c.reduce((s, x) => s + x[0], 0) / n, c.reduce((s, x) => s + x[1], 0) / n]);"
+                          f" return [p.x, p.y]; }}")
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    card = page.locator(".maplibregl-popup .card")
+    expect(card.locator("[data-line=roster]")).to_contain_text("户数")
+    expect(card.locator("[data-line=work]")).to_contain_text("未办结事件")
+    expect(card).to_contain_text("漓江路社区第1网格")
+    expect(card.locator("[data-line=leader]").first).to_be_visible()
     # the session is in httpOnly cookies: the page's scripts cannot read the tokens
     cookies = page.evaluate("() => document.cookie")
     assert "gridgov_csrf=" in cookies and "gridgov_access" not in cookies and "gridgov_refresh" not in cookies
