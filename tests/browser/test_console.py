@@ -19,6 +19,15 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--disable-component-update", "--disable-sync", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
 
 
+# where 漓江路社区第1网格 is on the screen: the mean of its outer ring's corners, projected
+CELL_1_ON_SCREEN = """() => {
+  const map = document.getElementById("map").gridgovMap;
+  const cell = map.queryRenderedFeatures({layers: ["cells-fill"]}).find(f => f.properties.code === "411104001001001");
+  const g = cell.geometry;
+  const ring = g.type === "Polygon" ? g.coordinates[0] : g.coordinates[0][0];
+  const p = map.project([ring.reduce((s, c) => s + c[0], 0) / ring.length, ring.reduce((s, c) => s + c[1], 0) / ring.length]);
+  return [p.x, p.y];
+}"""
 MARK = "浏览器测试"  # what this module's own matters say, so it can remove them (it commits for real)
 
 
@@ -89,13 +98,7 @@ def test_staff_log_in_and_see_their_grid_cells_on_the_map(page, console_url):
     # a click on a cell shows its card: leaders, roster counts, open work (the demo's first cell has
     # its chain of posts appointed; the cells are convex, so the mean of the corners lies inside)
     box = page.locator("#map canvas").bounding_box()
-    point = page.evaluate(f"() => {{ const m = document.getElementById('map').gridgovMap;"
-                          f" const f = m.queryRenderedFeatures({{layers: ['cells-fill']}})"
-                          f".find(f => f.properties.code === '411104001001001');"
-                          f" const g = f.geometry; const c = g.type === 'Polygon' ? g.coordinates[0] : g.coordinates[0][0];"
-                          f" const n = c.length;"
-                          f" const p = m.project([c.reduce((s, x) => s + x[0], 0) / n, c.reduce((s, x) => s + x[1], 0) / n]);"
-                          f" return [p.x, p.y]; }}")
+    point = page.evaluate(CELL_1_ON_SCREEN)
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
     card = page.locator(".maplibregl-popup .card")
     expect(card.locator("[data-line=roster]")).to_contain_text("户数")
