@@ -156,6 +156,29 @@ class Nearby(MethodView):
                  "description": m.description if m.id in visible else None} for m, d in rows]
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _exported(args) -> list:
+    matters = db_session.scalars(service.list_matters(scope(), **args).limit(EXPORT_LIMIT)).unique().all()
+    audit.record("matter.export", object_type="matter", detail={"rows": len(matters), "filters": sorted(args)})
+    db_session.commit()
+    return matters
+
+
+@blp.route("/matters/export.xlsx")
+class ExportXlsx(MethodView):
+    @authenticated("matters.export")
+    @blp.arguments(MatterQueryArgsSchema, location="query")
+    @blp.doc(responses={"200": {"description": "An Excel workbook: the filtered list, 台账",
+                                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+    def get(self, args):
+        """The filtered list (the same filters as the list) as an Excel ledger (台账), at most 10,000
+        rows; the export is audited."""
+        return Response(service.to_xlsx(_exported(args)), mimetype=XLSX,
+                        headers={"Content-Disposition": "attachment; filename=matters.xlsx"})
+
+
 @blp.route("/matters/export.csv")
 class Export(MethodView):
     @authenticated("matters.export")
@@ -164,10 +187,7 @@ class Export(MethodView):
                                 "content": {"text/csv": {"schema": {"type": "string"}}}}})
     def get(self, args):
         """The filtered list as a ledger (台账) for Excel, at most 10,000 rows; the export is audited."""
-        matters = db_session.scalars(service.list_matters(scope(), **args).limit(EXPORT_LIMIT)).unique().all()
-        audit.record("matter.export", object_type="matter", detail={"rows": len(matters), "filters": sorted(args)})
-        db_session.commit()
-        return Response(service.to_csv(matters), mimetype="text/csv",
+        return Response(service.to_csv(_exported(args)), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=matters.csv"})
 
 

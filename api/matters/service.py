@@ -254,19 +254,43 @@ CSV_COLUMNS = ("编号", "类别", "状态", "层级", "网格", "地址", "描�
                "评价")
 
 
+def ledger_rows(matters: list[Matter]) -> list[list]:
+    """台账: one row per matter, as CSV_COLUMNS names them."""
+    return [[m.number, m.category.name, m.status.value, m.level.value, m.grid_cell.name if m.grid_cell else "",
+             m.address or "", m.description, m.source.value, m.created_at.isoformat(timespec="minutes"),
+             m.stage_due_at.isoformat(timespec="minutes") if m.stage_due_at else "", deadline_colour(m) or "",
+             "是" if m.supervised else "", m.urge_count, m.rating.value if m.rating else ""] for m in matters]
+
+
 def to_csv(matters: list[Matter]) -> str:
-    """台账: one row per matter, headers in Chinese, UTF-8 with a BOM so that Excel reads it right."""
+    """The ledger as CSV, UTF-8 with a BOM so that Excel reads it right; text never a formula."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for m in matters:
-        writer.writerow([m.number, _cell(m.category.name), m.status.value, m.level.value,
-                         _cell(m.grid_cell.name if m.grid_cell else ""), _cell(m.address), _cell(m.description),
-                         m.source.value, m.created_at.isoformat(timespec="minutes"),
-                         m.stage_due_at.isoformat(timespec="minutes") if m.stage_due_at else "",
-                         deadline_colour(m) or "", "是" if m.supervised else "", m.urge_count,
-                         m.rating.value if m.rating else ""])
+    for row in ledger_rows(matters):
+        writer.writerow([_cell(v) if isinstance(v, str) else v for v in row])
+    return out.getvalue()
+
+
+def to_xlsx(matters: list[Matter]) -> bytes:
+    """The ledger as an Excel workbook (.xlsx); every text cell is stored as text, never a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("事件台账")
+    sheet.append(CSV_COLUMNS)
+    for row in ledger_rows(matters):
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()
 
 

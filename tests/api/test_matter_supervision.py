@@ -147,3 +147,27 @@ def test_nearby_for_a_resident_hides_others_reports(client, as_user, db):
     assert len(hidden) == 1 and hidden[0]["description"] is None and hidden[0]["distance_m"] % 50 == 0
     assert client.get(f"/api/v1/matters/nearby?category=DISP-NEIGHBOUR&lng={point.x}&lat={point.y}",
                       headers=as_user("community_staff")).get_json() == []
+
+
+def test_ledger_as_an_excel_workbook_exactly_as_filtered(client, as_user, db):
+    """The same filters give the same rows in .xlsx; text stays text, even when it looks like a formula."""
+    import io
+
+    from openpyxl import load_workbook
+
+    report(client, as_user, db)
+    point = to_shape(db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one().boundary).representative_point()
+    client.post("/api/v1/matters", headers=as_user("resident"), json={
+        "category": "ROAD-LIGHT", "description": "=HYPERLINK(\"http://x\") 路灯", "location": {"lng": point.x, "lat": point.y}})
+    headers = as_user("community_staff")
+    listed = client.get("/api/v1/matters?q=路灯&page_size=100", headers=headers).get_json()
+    export = client.get("/api/v1/matters/export.xlsx?q=路灯", headers=headers)
+    assert export.status_code == 200 and export.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("编号", "类别")
+    assert sorted(r[0] for r in rows[1:]) == sorted(m["number"] for m in listed)
+    formula_like = next(r for r in rows[1:] if str(r[6]).startswith("=HYPERLINK"))
+    cell = next(c for c in sheet.iter_rows(min_row=2) if c[0].value == formula_like[0])[6]
+    assert cell.data_type == "s"  # stored as text: Excel shows it, never runs it
+    assert client.get("/api/v1/matters/export.xlsx", headers=as_user("resident")).status_code == 403

@@ -167,3 +167,26 @@ def test_a_leader_reads_the_cockpit_charts(page, console_url):
         expect(chart).to_have_attribute("data-rendered", "true", timeout=20_000)
         expect(chart.locator("canvas")).to_have_count(1)
     assert not [p for p in page.problems if "Content Security Policy" in p or "Error" in p], page.problems
+
+
+def test_the_ledger_exports_to_excel_exactly_as_filtered(page, console_url, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    _log_in(page, console_url, "community_staff")
+    expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+    page.get_by_role("link", name="台账").click()
+    page.get_by_label("状态").select_option("closed")
+    page.get_by_role("button", name="筛选").click()
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("共")
+    shown = int(status.inner_text().split("共 ")[1].split(" 条")[0])
+    assert shown >= 1
+    expect(page.locator("table.list tbody tr")).to_have_count(shown)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出 Excel").click()
+    saved = tmp_path / "ledger.xlsx"
+    download.value.save_as(saved)
+    rows = list(load_workbook(io.BytesIO(saved.read_bytes())).active.iter_rows(values_only=True))
+    assert len(rows) - 1 == shown and all(r[2] == "closed" for r in rows[1:])
