@@ -4,6 +4,7 @@ import {showCockpit} from "./cockpit.js";
 import {showLedgers} from "./ledgers.js";
 import {showMap} from "./map.js";
 import {showMatters} from "./matters.js";
+import {showPetitions} from "./petitions.js";
 import {clear, el} from "./dom.js";
 
 const PAGES = [
@@ -11,6 +12,8 @@ const PAGES = [
   {path: "#/matters", title: "事件办理", show: showMatters},
   {path: "#/cockpit", title: "驾驶舱", show: showCockpit},
   {path: "#/ledgers", title: "台账", show: showLedgers},
+  {path: "#/petitions", title: "信访", show: showPetitions,
+   roles: ["community_staff", "street_admin", "district_admin"]},
 ];
 
 const ROLE_NAMES = {
@@ -48,10 +51,16 @@ function showLogin(message) {
   username.focus();
 }
 
+// the pages the caller's role has any use for (the API refuses the rest anyway)
+function visiblePages() {
+  return PAGES.filter((page) => !page.roles || page.roles.includes(me.role));
+}
+
 function shell(current) {
   clear(app);
   const nav = el("nav", {"aria-label": "主导航"},
-    ...PAGES.map((page) => el("a", {href: page.path, "aria-current": page === current ? "page" : null}, page.title)));
+    ...visiblePages().map((page) => el("a", {href: page.path, "aria-current": page === current ? "page" : null},
+                                       page.title)));
   const out = el("button", {type: "button", class: "link"}, "退出");
   out.addEventListener("click", async () => { await logout(); me = null; showLogin("已退出。"); });
   const header = el("header", {},
@@ -69,7 +78,7 @@ async function route() {
     if (e instanceof ApiError && e.status === 401) return showLogin();
     throw e;
   }
-  const page = PAGES.find((p) => location.hash.startsWith(p.path)) || PAGES[0];
+  const page = visiblePages().find((p) => location.hash.startsWith(p.path)) || PAGES[0];
   const main = shell(page);
   document.title = `${page.title} · GridGov`;
   await page.show(main, me);

@@ -190,3 +190,14 @@ def test_the_ledger_exports_to_excel_exactly_as_filtered(page, console_url, tmp_
     download.value.save_as(saved)
     rows = list(load_workbook(io.BytesIO(saved.read_bytes())).active.iter_rows(values_only=True))
     assert len(rows) - 1 == shown and all(r[2] == "closed" for r in rows[1:])
+
+
+def test_petitions_show_their_statutory_clocks(page, console_url):
+    _log_in(page, console_url, "community_staff")
+    expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+    page.get_by_role("link", name="信访").click()
+    page.get_by_role("link", name="只看超期").click()
+    overdue = page.locator("tr.overdue")
+    expect(overdue.first).to_be_visible()
+    assert overdue.count() == page.locator("table.list tbody tr").count()  # only the overdue
+    expect(overdue.first).to_contain_text("超期")
