@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, literal, or_, select
 from sqlalchemy.orm import Session
 
 from api.errors import Forbidden, NotFound
@@ -97,6 +97,14 @@ def get_or_404(session: Session, model: type, object_id, scope: Scope, *, for_up
     if obj is None:
         raise not_found
     return obj
+
+
+def reachable_units(actor: User) -> Select:
+    """The handling units the actor may send work to: those of their place's line (above or below)."""
+    mine = actor.place.path
+    return (select(HandlingUnit).join(Place, Place.id == HandlingUnit.place_id)
+            .where(or_(literal(mine).startswith(Place.path), Place.path.startswith(mine, autoescape=True)))
+            .order_by(HandlingUnit.name, HandlingUnit.id))
 
 
 def reachable_unit(session: Session, actor: User, unit_id) -> HandlingUnit | None:

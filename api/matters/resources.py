@@ -8,6 +8,7 @@ from flask_smorest import Page
 from sqlalchemy import select
 
 from api import audit, ratelimit
+from api.auth.schemas import UnitRefSchema
 from api.context import actor, authenticated, scope
 from api.emergency import incidents
 from api.extensions import Blueprint, ErrorSchema, QueryPage, view_page
@@ -30,7 +31,7 @@ from api.matters.schemas import (
     TimelineEntrySchema,
     TransitionSchema,
 )
-from api.policy import require, scoped
+from api.policy import reachable_units, require, scoped
 from models import Matter
 from models.db import db_session
 
@@ -189,6 +190,17 @@ class Export(MethodView):
         """The filtered list as a ledger (台账) for Excel, at most 10,000 rows; the export is audited."""
         return Response(service.to_csv(_exported(args)), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=matters.csv"})
+
+
+@blp.route("/handling-units")
+class Units(MethodView):
+    @authenticated("matters.export")
+    @blp.response(200, UnitRefSchema(many=True))
+    @blp.paginate(QueryPage, page_size=100)
+    def get(self):
+        """The handling units (处置部门) you may dispatch matters and petitions to: those of your
+        place's line, above it (a district's bureau) or below it."""
+        return reachable_units(actor().user)
 
 
 @blp.route("/matters/stats")

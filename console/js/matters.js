@@ -68,9 +68,44 @@ async function showMatter(main, id) {
     el("div", {class: "photos"}, ...(matter.photos || []).map((p) =>
       el("img", {src: `/api/v1/photos/${p.id}`, alt: "事件照片", loading: "lazy"}))),
     actionsForm(matter),
+    (matter.actions || []).includes("dispatch") ? await dispatchForm(matter) : "",
     el("h2", {}, "流转记录"),
     el("ol", {class: "timeline"}, ...timeline.map((e) =>
       el("li", {}, `${when(e.at)} · ${ACTION_NAMES[e.action] || e.action}${e.note ? `：${e.note}` : ""}`))));
+}
+
+// 派遣: to a handling unit of the caller's line, or to a grid member or responder of the area.
+async function dispatchForm(matter) {
+  const [units, members, responders] = await Promise.all([
+    get("/api/v1/handling-units?page_size=100"),
+    get("/api/v1/users?role=grid_member&is_active=true&page_size=100"),
+    get("/api/v1/users?role=responder&is_active=true&page_size=100"),
+  ]);
+  const target = el("select", {name: "target", required: true}, el("option", {value: ""}, "请选择"),
+    el("optgroup", {label: "处置部门"}, ...units.map((u) => el("option", {value: `unit:${u.id}`}, u.name))),
+    el("optgroup", {label: "网格员与应急队员"}, ...[...members, ...responders].map((p) =>
+      el("option", {value: `user:${p.id}`}, p.display_name))));
+  const message = el("p", {class: "error", role: "alert"});
+  const form = el("form", {class: "actions", "aria-label": "派遣"},
+    el("label", {}, "派遣给", target), el("div", {class: "buttons"}, el("button", {type: "submit"}, "派遣")), message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const [kind, id] = target.value.split(":");
+    if (!id) {
+      message.textContent = "请选择派遣对象。";
+      return;
+    }
+    try {
+      await post(`/api/v1/matters/${matter.id}/transitions`,
+        {action: "dispatch", ...(kind === "unit" ? {unit_id: id} : {assignee_id: id})});
+      const main = document.getElementById("page");
+      clear(main);
+      await showMatter(main, matter.id);
+    } catch (e) {
+      message.textContent = e instanceof ApiError ? e.message : "派遣失败，请重试。";
+    }
+  });
+  return form;
 }
 
 function actionsForm(matter) {

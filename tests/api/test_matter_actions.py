@@ -38,3 +38,14 @@ def test_figures_per_cell_for_the_map_every_cell_listed(client, as_user, db):
     assert (cell["open"], cell["to_accept"], cell["overdue"], cell["closed"]) == (2, 1, 0, 0)
     assert sum(r["open"] for r in rows) == 2  # the other cells are listed with zeros
     assert client.get("/api/v1/matters/stats", headers=as_user("resident")).status_code == 403
+
+
+def test_the_units_staff_may_dispatch_to(client, as_user, db):
+    units = client.get("/api/v1/handling-units", headers=as_user("community_staff")).get_json()
+    assert [u["name"] for u in units] == ["召陵区城市管理局（演示）"]  # the district's bureau, above the community
+    matter_id = report(client, as_user, db)
+    staff = as_user("community_staff")
+    act(client, staff, matter_id, "accept")
+    act(client, staff, matter_id, "register")
+    assert act(client, staff, matter_id, "dispatch", unit_id=units[0]["id"]).status_code == 200
+    assert client.get("/api/v1/handling-units", headers=as_user("resident")).status_code == 403

@@ -155,7 +155,13 @@ def test_staff_open_a_matter_and_move_it_one_step(page, console_url):
     expect(page.locator("ol.timeline")).to_contain_text("受理")
     # a step that needs a note says so, and nothing is sent
     page.get_by_role("button", name="上报上级").click()
-    expect(page.get_by_role("alert")).to_contain_text("需要填写说明")
+    expect(page.get_by_role("alert").first).to_contain_text("需要填写说明")
+    # register, then dispatch to the district's bureau, picked from the units the caller may use
+    page.get_by_role("button", name="立案").click()
+    expect(page.locator("[data-field=status]")).to_have_text("已立案")
+    page.get_by_label("派遣给").select_option(label="召陵区城市管理局（演示）")
+    page.get_by_role("button", name="派遣", exact=True).click()
+    expect(page.locator("[data-field=status]")).to_have_text("已派遣")
 
 
 def test_a_leader_reads_the_cockpit_charts(page, console_url):
