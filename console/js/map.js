@@ -76,6 +76,58 @@ async function colourBy(map, key, legend) {
   legend.textContent = `着色：${figure.name}（最高 ${figure.invert ? "100%" : max}，颜色越红越需关注）`;
 }
 
+const MATTER_COLOURS = ["match", ["get", "status"], "submitted", "#e74c3c", "accepted", "#e67e22",
+  "registered", "#f1c40f", "dispatched", "#3498db", "handled", "#8e44ad", "verified", "#16a085", "#7f8c8d"];
+const LEVEL_COLOURS = ["match", ["get", "level"], "I", "#c0392b", "II", "#e67e22", "III", "#f1c40f", "#2e86c1"];
+
+function points(items, place, properties) {
+  return {type: "FeatureCollection", features: items.filter(place).map((item) => ({
+    type: "Feature", id: item.id ?? item.user_id, properties: properties(item),
+    geometry: {type: "Point", coordinates: [place(item).lng, place(item).lat]}}))};
+}
+
+// The work on the ground: open matters by status, incidents by level, on-duty responders moving live.
+async function addWork(map, me, container) {
+  const safely = (promise) => promise.catch(() => []);
+  const staff = STAFF.includes(me.role);
+  const [matters, incidents, responders] = await Promise.all([
+    safely(get("/api/v1/matters?page_size=100")),
+    safely(get("/api/v1/incidents?open=true&page_size=100")),
+    staff ? safely(get("/api/v1/responders?duty_status=on_duty&page_size=100")) : [],
+  ]);
+  const open = matters.filter((m) => !["closed", "rejected"].includes(m.status));
+  map.addSource("matters", {type: "geojson", data: points(open, (m) => m.location,
+    (m) => ({id: m.id, number: m.number, status: m.status}))});
+  map.addSource("incidents", {type: "geojson", data: points(incidents, (i) => i.location,
+    (i) => ({id: i.id, number: i.number, level: i.level, title: i.title}))});
+  const riders = new Map(responders.filter((r) => r.position).map((r) => [r.user_id, r]));
+  const responderData = () => points([...riders.values()], (r) => r.position,
+    (r) => ({user_id: r.user_id, name: r.name, team: r.team}));
+  map.addSource("responders", {type: "geojson", data: responderData()});
+  map.addLayer({id: "matters", type: "circle", source: "matters",
+                paint: {"circle-radius": 5, "circle-color": MATTER_COLOURS, "circle-stroke-color": "#fff",
+                        "circle-stroke-width": 1}});
+  map.addLayer({id: "incidents", type: "circle", source: "incidents",
+                paint: {"circle-radius": 10, "circle-color": LEVEL_COLOURS, "circle-opacity": 0.85,
+                        "circle-stroke-color": "#000", "circle-stroke-width": 2}});
+  map.addLayer({id: "responders", type: "circle", source: "responders",
+                paint: {"circle-radius": 6, "circle-color": "#2c3e50", "circle-stroke-color": "#fff",
+                        "circle-stroke-width": 2}});
+  container.dataset.work = JSON.stringify({matters: open.length, incidents: incidents.length, responders: riders.size});
+  if (!staff) return;
+  // positions as they come (the stream uses the same cookie session)
+  let moves = 0;
+  const stream = new EventSource("/api/v1/stream");
+  stream.addEventListener("responder.position", (event) => {
+    const data = JSON.parse(event.data);
+    const known = riders.get(data.user_id) || {user_id: data.user_id, name: data.name, team: data.team};
+    riders.set(data.user_id, {...known, position: {lng: data.lng, lat: data.lat}});
+    map.getSource("responders")?.setData(responderData());
+    container.dataset.moves = String(++moves);
+  });
+  window.addEventListener("hashchange", () => stream.close(), {once: true});
+}
+
 // A cell's card: who leads it now, how many households and people, its open work. Each line is
 // what the caller's role may read; a line the API refuses is left out.
 async function fillCard(card, cell, me) {
@@ -119,6 +171,7 @@ export async function showMap(main, me) {
     container.dataset.cellsDrawn = String(cells.size);
   });
   choice.addEventListener("change", () => colourBy(map, choice.value, legend));
+  map.on("load", () => addWork(map, me, container));
   map.on("click", "cells-fill", (event) => {
     const cell = event.features[0].properties;
     const card = el("div", {class: "card", "aria-label": `网格 ${cell.name}`},

@@ -3,7 +3,9 @@ served by gunicorn. Screenshots go to test-artifacts/ (kept by CI as the run's a
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,9 @@ def console_url(app, tmp_path_factory):
         engine = create_engine(app.config["DATABASE_URL"])
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM matters WHERE description LIKE :m"), {"m": f"{MARK}%"})
+            # the demo responder's phone reported a position: back to the demo's
+            conn.execute(text("DELETE FROM responder_tracks"))
+            conn.execute(text("DELETE FROM stream_events"))
         engine.dispose()
 
 
@@ -207,3 +212,20 @@ def test_petitions_show_their_statutory_clocks(page, console_url):
     expect(overdue.first).to_be_visible()
     assert overdue.count() == page.locator("table.list tbody tr").count()  # only the overdue
     expect(overdue.first).to_contain_text("超期")
+
+
+def test_the_map_shows_the_work_and_responders_moving_live(page, console_url):
+    _log_in(page, console_url, "street_admin")
+    expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+    expect(page.locator("#map")).to_have_attribute("data-work", re.compile("matters"), timeout=20_000)
+    work = json.loads(page.locator("#map").get_attribute("data-work"))
+    assert work["matters"] >= 1 and work["incidents"] >= 1 and work["responders"] >= 1
+    # the responder's phone reports a position: the street's console sees it move
+    api = page.context.request
+    base = console_url.replace("/console/", "/api/v1")
+    token = api.post(f"{base}/auth/login", data={"username": "responder", "password": DEMO_PASSWORD}).json()["access_token"]
+    me = api.get(f"{base}/responders/me", headers={"Authorization": f"Bearer {token}"}).json()
+    moved = api.post(f"{base}/responders/me/position", headers={"Authorization": f"Bearer {token}"},
+                     data={"lng": me["position"]["lng"] + 0.0005, "lat": me["position"]["lat"]})
+    assert moved.status == 200, moved.text()
+    expect(page.locator("#map")).to_have_attribute("data-moves", "1", timeout=10_000)
