@@ -21,14 +21,12 @@ import io
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
-from contextlib import closing
 from pathlib import Path
 
 import psycopg2
@@ -38,8 +36,8 @@ from api.auth import passwords
 from bench.generate import generate_places
 from bench.grid_bench import RESULTS, measure, reset
 from config import TestingConfig
+from tests.live_server import running_server
 
-ROOT = Path(__file__).resolve().parents[1]
 RESPONDERS = int(os.environ.get("BENCH_RESPONDERS", "10000"))
 PASSWORD = "Bench-pass-2026"
 TEAM_KINDS = ("governance", "mediation", "patrol", "rescue")
@@ -87,12 +85,6 @@ def generate_responders(conn, district_id, password_hash: str, rng: random.Rando
     return {"streets": len(streets), "teams": len(team_ids), "people": people}
 
 
-def _free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _call(port, method, path, body=None, token=None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -132,19 +124,9 @@ def _summary(times: list[float]) -> dict:
 
 def delivery(url: str, people: list, rng: random.Random) -> dict:
     """Dispatch to the phone over real sockets, gunicorn with gevent workers."""
-    port = _free_port()
-    env = {**os.environ, "GRIDGOV_ENV": "testing", "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "2",
-           "DATABASE_URL": url, "TEST_DATABASE_URL": url, "LOGIN_RATE_PER_MINUTE": "100000", "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--config", "config/gunicorn.py",
-                               "--access-logfile", "/dev/null", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(150):
-            try:
-                if _call(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+    with tempfile.TemporaryDirectory() as folder, running_server(
+            url, Path(folder) / "gunicorn.log", WEB_CONCURRENCY="2", LOGIN_RATE_PER_MINUTE="100000",
+            LOG_LEVEL="WARNING") as port:
         status, login = _call(port, "POST", "/api/v1/auth/login", {"username": "bench_commander", "password": PASSWORD})
         assert status == 200, login
         commander = login["access_token"]
@@ -182,9 +164,6 @@ def delivery(url: str, people: list, rng: random.Random) -> dict:
         return {"baseline_http_me": _summary(baseline), "dispatch_post": _summary(posts),
                 "dispatch_to_phone": _summary(latencies),
                 "within_2_s": sum(1 for t in latencies if t < 2000)}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main() -> None:

@@ -175,7 +175,10 @@ class Incident(Base):
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
-    # the cell's code and name in the same row (no chain of joined places and users to plan and load)
+    # the place's path (who sees it, whose leaders are told) and the cell's code and name, in the
+    # same row (no chain of joined places and users to plan and load, no query per use)
+    place_path: Mapped[str] = column_property(
+        select(Place.path).where(Place.id == place_id).correlate_except(Place).scalar_subquery())
     grid_cell_code: Mapped[str | None] = column_property(
         select(Place.code).where(Place.id == grid_cell_id).correlate_except(Place).scalar_subquery())
     grid_cell_name: Mapped[str | None] = column_property(

@@ -29,7 +29,6 @@ from models import (
     DutyStatus,
     Incident,
     IncidentStatus,
-    Place,
     Responder,
     Role,
     User,
@@ -118,7 +117,7 @@ def _announce(db: Session, incident: Incident, item: Dispatch, topic: str) -> No
     """To the responder's phone and to the console of the incident's area."""
     payload = dispatch_view(item, incident)
     publish(db, topic, payload, user_id=item.responder_id)
-    publish(db, topic, payload, place_path=incident_service.place_path(db, incident))
+    publish(db, topic, payload, place_path=incident.place_path)
 
 
 def dispatch_view(item: Dispatch, incident: Incident | None = None) -> dict:
@@ -193,13 +192,9 @@ def _free(db: Session, responder_id, dispatch_id) -> None:
 def leaders(db: Session, incident: Incident) -> list:
     """The level's leaders: I and II the district's, III the street's, IV the community's staff;
     always the commander."""
-    path = incident_service.place_path(db, incident)
-    ids = [p for p in path.strip("/").split("/") if p]
-    places = db.execute(select(Place.id, Place.kind).where(Place.id.in_(ids))).all()
-    by_kind = {kind.value: place_id for place_id, kind in places}
-    role, kind = {"I": (Role.district_admin, "district"), "II": (Role.district_admin, "district"),
-                  "III": (Role.street_admin, "street")}.get(incident.level.value, (Role.community_staff, "community"))
-    place_id = by_kind.get(kind) or incident.place_id
+    role, depth = {"I": (Role.district_admin, 1), "II": (Role.district_admin, 1),
+                   "III": (Role.street_admin, 2)}.get(incident.level.value, (Role.community_staff, 3))
+    place_id = uuid.UUID(incident_service.ancestor_path(incident.place_path, depth).strip("/").split("/")[-1])
     found = list(db.scalars(select(User.id).where(User.role == role, User.place_id == place_id,
                                                   User.is_active.is_(True))))
     return [*found, *([incident.commander_id] if incident.commander_id else [])]
@@ -234,7 +229,7 @@ def sweep_unacknowledged(db: Session, *, ack_minutes: dict[str, int], radius_m: 
         if incident.status == IncidentStatus.closed:
             continue
         tried = db.scalars(select(Dispatch.responder_id).where(Dispatch.incident_id == incident.id)).all()
-        system = _system_scope(db, incident)
+        system = _system_scope(incident)
         nearest = candidates(db, system, incident, radius_m=radius_m, fresh_seconds=fresh_seconds, limit=1,
                              exclude=tuple(tried))
         replacement = None
@@ -258,10 +253,7 @@ def sweep_unacknowledged(db: Session, *, ack_minutes: dict[str, int], radius_m: 
     return result
 
 
-def _system_scope(db: Session, incident: Incident) -> Scope:
+def _system_scope(incident: Incident) -> Scope:
     """The worker acts for the incident's street: its teams and its communities' teams."""
-    path = incident_service.place_path(db, incident)
-    parts = [p for p in path.strip("/").split("/") if p]
-    street_path = "/" + "/".join(parts[:2]) + "/" if len(parts) >= 2 else path
     return Scope(actor_id=uuid.UUID(int=0), role=Role.district_admin, place_id=incident.place_id,
-                 place_paths=(street_path,))
+                 place_paths=(incident_service.ancestor_path(incident.place_path, 2),))

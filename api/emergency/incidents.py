@@ -27,7 +27,6 @@ from models import (
     IncidentStatus,
     Matter,
     MatterEvent,
-    Place,
     Role,
     User,
 )
@@ -86,13 +85,15 @@ def _incident_rule(scope: Scope):
     if scope.role == Role.responder:
         return Incident.id.in_(dispatched)
     # the incident's own place path, looked up by key per row (not every place of the area hashed)
-    in_area = under(select(Place.path).where(Place.id == Incident.place_id).correlate(Incident).scalar_subquery(),
-                    scope.place_paths)
+    in_area = under(Incident.place_path, scope.place_paths)
     return or_(in_area, Incident.id.in_(dispatched))
 
 
-def place_path(db: Session, incident: Incident) -> str:
-    return db.scalar(select(Place.path).where(Place.id == incident.place_id))
+def ancestor_path(path: str, depth: int) -> str:
+    """The path of the place ``depth`` levels down from the district (1 district, 2 street,
+    3 community) on ``path``; the path itself when it is not that deep."""
+    parts = path.strip("/").split("/")
+    return "/" + "/".join(parts[:depth]) + "/" if len(parts) >= depth else path
 
 
 def log(db: Session, incident: Incident, actor: User | None, action: str, message: str | None = None,
@@ -105,7 +106,7 @@ def log(db: Session, incident: Incident, actor: User | None, action: str, messag
     publish(db, "incident.updated", {"incident_id": str(incident.id), "number": incident.number, "action": action,
                                      "status": incident.status.value, "level": incident.level.value,
                                      "colour": COLOURS[incident.level.value]},
-            place_path=place_path(db, incident))
+            place_path=incident.place_path)
     return event
 
 
@@ -142,9 +143,9 @@ def create(db: Session, scope: Scope, actor: User, data: dict) -> Incident:
         subtype = subtype or default_subtype
     if kind is None:
         raise ValidationFailed({"kind": [("请选择类别。", "Give the kind.")]})
-    kind = IncidentKind(kind).value
+    kind = IncidentKind(kind)
     subtype = subtype or "other"
-    _check_subtype(kind, subtype)
+    _check_subtype(kind.value, subtype)
     if data.get("location") is not None:
         lng, lat = data["location"]
         location = from_shape(Point(lng, lat), srid=4326)
@@ -163,16 +164,16 @@ def create(db: Session, scope: Scope, actor: User, data: dict) -> Incident:
     incident = Incident(
         title=data.get("title") or (matter.category.name if matter else SUBTYPE_NAMES.get(subtype, subtype)),
         description=data.get("description") or (matter.description if matter else None),
-        kind=IncidentKind(kind), subtype=subtype, level=IncidentLevel(data["level"]), status=S.open, location=location,
+        kind=kind, subtype=subtype, level=IncidentLevel(data["level"]), status=S.open, location=location,
         address=data.get("address") or (matter.address if matter else None),
         grid_cell_id=cell.id if cell else None, place_id=place_id,
-        teams=list(dict.fromkeys(data.get("teams") or DEFAULT_TEAMS[kind])),
+        teams=list(dict.fromkeys(data.get("teams") or DEFAULT_TEAMS[kind.value])),
         commander_id=commander.id if commander else None,
         matter_id=matter.id if matter else None, reported_by_id=actor.id, opened_at=now,
     )
     db.add(incident)
     db.flush()
-    log(db, incident, actor, "open", data.get("description"), level=incident.level.value, kind=kind,
+    log(db, incident, actor, "open", data.get("description"), level=incident.level.value, kind=kind.value,
         subtype=subtype, matter_id=str(matter.id) if matter else None)
     if matter is not None:
         db.add(MatterEvent(matter_id=matter.id, at=now, actor_id=actor.id, actor_role=actor.role.value,

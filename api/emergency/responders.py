@@ -107,17 +107,14 @@ def report_position(db: Session, user: User, lng: float, lat: float, *, at: date
     if at > now + timedelta(seconds=30):
         raise ValidationFailed({"at": [Msg.future]})
     responder = me(db, user, for_update=True)
+    point = from_shape(Point(lng, lat), srid=4326)
+    db.add(ResponderTrack(user_id=user.id, at=at, position=point, accuracy_m=accuracy_m))
     if responder.position_at is not None and at - responder.position_at < timedelta(seconds=min_seconds):
         if at <= responder.position_at:  # an older fix arriving late: the track keeps it, the latest stays
-            db.add(ResponderTrack(user_id=user.id, at=at, position=from_shape(Point(lng, lat), srid=4326),
-                                  accuracy_m=accuracy_m))
             db.flush()
             return responder
         raise TooManyRequests(retry_after=min_seconds, errors={"position": [Msg.too_soon]})
-    responder.position = from_shape(Point(lng, lat), srid=4326)
-    responder.position_at, responder.accuracy_m = at, accuracy_m
-    db.add(ResponderTrack(user_id=user.id, at=at, position=from_shape(Point(lng, lat), srid=4326),
-                          accuracy_m=accuracy_m))
+    responder.position, responder.position_at, responder.accuracy_m = point, at, accuracy_m
     db.execute(delete(ResponderTrack).where(ResponderTrack.user_id == user.id,
                                             ResponderTrack.at < now - timedelta(hours=track_hours)))
     db.flush()

@@ -35,12 +35,10 @@ def recipients(db: Session, petition: Petition, deadline: str, red: bool) -> lis
     """Who is told: the cell's community staff; the unit while it owes the reply; the street's
     leaders when red. Never a user the petition accuses."""
     community_id = db.scalar(select(Place.parent_id).where(Place.id == petition.grid_cell_id))
-    places = [community_id]
-    if red:
-        places.append(db.scalar(select(Place.parent_id).where(Place.id == community_id)))
     who = [and_(User.role == Role.community_staff, User.place_id == community_id)]
     if red:
-        who.append(and_(User.role == Role.street_admin, User.place_id == places[1]))
+        street_id = select(Place.parent_id).where(Place.id == community_id).scalar_subquery()
+        who.append(and_(User.role == Role.street_admin, User.place_id == street_id))
     if deadline == "reply_due" and petition.unit_id is not None:
         who.append(and_(User.role == Role.unit_staff, User.unit_id == petition.unit_id))
     accused = select(PetitionAccused.user_id).where(PetitionAccused.petition_id == petition.id)

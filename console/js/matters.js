@@ -74,6 +74,12 @@ async function showMatter(main, id) {
       el("li", {}, `${when(e.at)} · ${ACTION_NAMES[e.action] || e.action}${e.note ? `：${e.note}` : ""}`))));
 }
 
+async function reload(matter) {
+  const main = document.getElementById("page");
+  clear(main);
+  await showMatter(main, matter.id);
+}
+
 // 派遣: to a handling unit of the caller's line, or to a grid member or responder of the area.
 async function dispatchForm(matter) {
   const [units, members, responders] = await Promise.all([
@@ -98,9 +104,7 @@ async function dispatchForm(matter) {
     try {
       await post(`/api/v1/matters/${matter.id}/transitions`,
         {action: "dispatch", ...(kind === "unit" ? {unit_id: id} : {assignee_id: id})});
-      const main = document.getElementById("page");
-      clear(main);
-      await showMatter(main, matter.id);
+      await reload(matter);
     } catch (e) {
       message.textContent = e instanceof ApiError ? e.message : "派遣失败，请重试。";
     }
@@ -126,9 +130,7 @@ function actionsForm(matter) {
     }
     try {
       await post(`/api/v1/matters/${matter.id}/transitions`, {action, note: note.value.trim() || undefined});
-      const main = document.getElementById("page");
-      clear(main);
-      await showMatter(main, matter.id);
+      await reload(matter);
     } catch (e) {
       message.textContent = e instanceof ApiError ? e.message : "操作失败，请重试。";
     }
