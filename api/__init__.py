@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.audit_events.resources import blp as audit_blp
     from api.auth.resources import blp as auth_blp
     from api.chain.resources import blp as chain_blp
+    from api.cockpit.resources import blp as cockpit_blp
     from api.console import bp as console_bp
     from api.disputes.resources import blp as disputes_blp
     from api.emergency.resources import blp as emergency_blp
@@ -97,7 +98,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     for blp in (auth_blp, places_blp, grids_blp, chain_blp, population_blp, matters_blp,
                 notifications_blp, photos_blp, open311_keys_blp, visits_blp, patrols_blp,
                 key_persons_blp, care_targets_blp, disputes_blp, petitions_blp, emergency_blp, users_blp,
-                audit_blp):
+                audit_blp, cockpit_blp):
         api.register_blueprint(blp)
 
 

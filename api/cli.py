@@ -248,3 +248,25 @@ def register(app: Flask) -> None:
         click.echo(key)
 
     app.cli.add_command(open311_cli)
+
+    matters_cli = AppGroup("matters", help="Matters: the cockpit's per-day figures.")
+
+    @matters_cli.command("rebuild-facts")
+    @click.option("--check", is_flag=True, help="Only compare the kept figures with a recomputation.")
+    def matters_rebuild_facts(check):
+        """Recompute matter_day_facts from the matters (after a bulk load that bypassed the
+        trigger), or with --check report whether the kept figures are exact."""
+        from api.cockpit import facts
+
+        if check:
+            wrong = facts.differences(db_session)
+            db_session.rollback()
+            if wrong:
+                raise click.ClickException(f"{len(wrong)} rows of matter_day_facts differ from a recomputation")
+            click.echo("matters: the per-day figures are exact")
+            return
+        written = facts.rebuild(db_session)
+        db_session.commit()
+        click.echo(f"matters: rebuilt {written} rows of per-day figures")
+
+    app.cli.add_command(matters_cli)

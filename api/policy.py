@@ -179,6 +179,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "patrols.record": frozenset({Role.grid_member, Role.community_staff}),
     "patrols.read": frozenset(_STAFF),
     "matters.export": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
+    "figures.read": frozenset(_STAFF),
+    "assessment.read": frozenset({Role.community_staff, Role.street_admin, Role.district_admin}),
     "matters.report": frozenset(_STAFF | {Role.resident}),
     "categories.write": frozenset({Role.district_admin}),
     "users.read": frozenset(_STAFF | {Role.system_admin, Role.security_admin, Role.audit_admin}),

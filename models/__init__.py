@@ -51,6 +51,7 @@ from models.idempotency import IdempotencyKey  # noqa: F401
 from models.matters import (  # noqa: F401
     Matter,
     MatterCategory,
+    MatterDayFact,
     MatterEvent,
     MatterLevel,
     MatterSource,

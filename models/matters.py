@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
@@ -64,6 +65,9 @@ class Rating(enum.StrEnum):
     satisfied = "satisfied"
     basically_satisfied = "basically_satisfied"
     dissatisfied = "dissatisfied"
+
+
+STAGES = ("accept", "handle", "verify")  # 受理 · 处置 · 核查, each with its own time limit
 
 
 class MatterCategory(Base):
@@ -136,6 +140,14 @@ class Matter(Base):
     urge_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0", default=0)
     stage_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     stage_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # When each stage (受理 / 处置 / 核查) last ended and whether it ended past its deadline: the
+    # on-time rates of the cockpit come from these, through matter_day_facts.
+    accept_done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accept_late: Mapped[bool | None] = mapped_column(Boolean)
+    handle_done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handle_late: Mapped[bool | None] = mapped_column(Boolean)
+    verify_done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verify_late: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
@@ -154,6 +166,8 @@ class Matter(Base):
                         name="dispatched_to_someone"),
         CheckConstraint("rating IS NULL OR status = 'closed' OR reopen_count > 0", name="rated_when_closed"),
         CheckConstraint("merged_into_id IS NULL OR (status = 'closed' AND merged_into_id <> id)", name="merged_is_closed"),
+        *(CheckConstraint(f"({stage}_done_at IS NULL) = ({stage}_late IS NULL)", name=f"{stage}_done_and_late")
+          for stage in STAGES),
     )
 
 
@@ -174,3 +188,41 @@ class MatterEvent(Base):
     data: Mapped[dict | None] = mapped_column(JSONB)
 
     __table_args__ = (Index("ix_matter_events_matter_id_id", "matter_id", "id"),)
+
+
+FACT_MEASURES = ("reported", "closed", "merged", "handle_seconds", "accept_done", "accept_on_time", "handle_done",
+                 "handle_on_time", "verify_done", "verify_on_time", "satisfied", "basically_satisfied",
+                 "dissatisfied")
+
+
+class MatterDayFact(Base):
+    """Matter figures per China-time day, grid cell and category (事件日统计), for the cockpit.
+
+    Kept exactly by a trigger on ``matters`` (each change subtracts the row's old contribution and
+    adds its new one, in the same transaction) from one SQL function, ``matter_facts(matters)``, so
+    ``flask matters rebuild-facts`` recomputes the same table from scratch. A matter counts as
+    reported on the day it was created, closed (or merged) on the day it was closed, and each stage
+    as done on the day it last ended, on time or late; its rating and handling time go with its
+    closing day. Matters outside every cell are not counted until placed. Derived data: no
+    foreign keys, rows of zeros may remain."""
+
+    __tablename__ = "matter_day_facts"
+
+    grid_cell_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    reported: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    closed: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    merged: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    handle_seconds: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    accept_done: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    accept_on_time: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    handle_done: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    handle_on_time: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    verify_done: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    verify_on_time: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    satisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    basically_satisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    dissatisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+
+    __table_args__ = (Index("ix_matter_day_facts_day", "day"),)

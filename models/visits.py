@@ -66,5 +66,9 @@ class VisitCoverage(Base):
     grid_cell_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True)
     week: Mapped[str] = mapped_column(String(8), primary_key=True)
     visited: Mapped[int] = mapped_column(Integer, nullable=False)
+    # visits recorded in the cell-week, and those that reached the server more than a day after they
+    # were made (上报及时率: timely reporting)
+    visits: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    late: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
 
     __table_args__ = (Index("ix_visit_coverage_week", "week"),)

@@ -49,7 +49,7 @@ def load(db: Session, users: dict[str, User], now: datetime | None = None) -> di
     visitors = [(users["grid_member"], own["grid_member"]), (users["grid_member_2"], own["grid_member_2"]),
                 (users["community_staff"], [c for c in _community_cells(db, lijianglu) if c not in own["grid_member"]])]
     _flag_follow_ups(db, own["grid_member"])
-    visits = [row for visitor, cells in visitors for row in _visits(db, rng, visitor, cells, weeks)]
+    visits = [row for visitor, cells in visitors for row in _visits(db, rng, visitor, cells, weeks, now)]
     versions = db.scalars(select(func.nextval("visit_versions")).select_from(func.generate_series(1, len(visits)))).all()
     for row, version in zip(visits, versions, strict=True):
         row["version"] = version
@@ -83,7 +83,7 @@ def _flag_follow_ups(db: Session, cells: list) -> None:
                    .values(weekly_follow_up=True, follow_up_reason=reason))
 
 
-def _visits(db: Session, rng: random.Random, visitor: User, cells: list, weeks: list) -> list[dict]:
+def _visits(db: Session, rng: random.Random, visitor: User, cells: list, weeks: list, now: datetime) -> list[dict]:
     rows = db.execute(select(Household.id, Household.grid_cell_id, Household.weekly_follow_up, Building.location)
                       .outerjoin(Building, Building.id == Household.building_id)
                       .where(Household.grid_cell_id.in_(cells)).order_by(Household.address, Household.id)).all()
@@ -108,7 +108,10 @@ def _visits(db: Session, rng: random.Random, visitor: User, cells: list, weeks: 
                 # within ~10 m of the building, or ~370 m east of it
                 dx = 0.004 if far else rng.uniform(-0.0001, 0.0001)
                 location = f"SRID=4326;POINT({point.x + dx} {point.y + rng.uniform(-0.0001, 0.0001)})"
+            # synced that evening mostly; now and then a phone stays offline for a day or two
+            delay = timedelta(hours=rng.uniform(0.2, 10) if rng.random() < 0.93 else rng.uniform(25, 60))
             visits.append({"id": uuid.UUID(int=rng.getrandbits(128), version=4), "household_id": household.id,
+                           "created_at": max(at, min(at + delay, now)).astimezone(UTC),
                            "grid_cell_id": household.grid_cell_id, "visitor_id": visitor.id,
                            "visited_at": at.astimezone(UTC), "week": iso_week(at), "location": location,
                            "far_from_household": far, "result": result, "findings": findings,

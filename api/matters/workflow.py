@@ -42,6 +42,9 @@ S = MatterStatus
 MANAGERS = frozenset({Role.community_staff, Role.street_admin, Role.district_admin})
 FIELD_WORKERS = frozenset({Role.grid_member, Role.responder, Role.unit_staff})
 OPEN = frozenset({S.submitted, S.accepted, S.registered, S.dispatched, S.handled, S.verified})
+# The stage (受理 / 处置 / 核查) each open status belongs to; leaving it ends the stage.
+STAGE_OF = {S.submitted: "accept", S.accepted: "handle", S.registered: "handle", S.dispatched: "handle",
+            S.handled: "verify", S.verified: "verify"}
 KEEP = "keep"  # the stage deadline does not move
 
 
@@ -216,6 +219,7 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
     now = _now()
     before = matter.status
     if transition.target is not None:
+        _end_stage(matter, before, transition.target, now)
         matter.status = transition.target
     if matter.status == S.closed and before != S.closed:
         matter.closed_at = now
@@ -230,6 +234,16 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
     db.flush()
     _notify(db, matter, action, note)
     return event
+
+
+def _end_stage(matter: Matter, before: MatterStatus, after: MatterStatus, now: datetime) -> None:
+    """Remember when the stage being left ended and whether past its deadline (the cockpit's
+    on-time rate per stage); a stage run again (rework, reopen) keeps its latest end."""
+    stage = STAGE_OF.get(before)
+    if stage is None or STAGE_OF.get(after) == stage:
+        return
+    setattr(matter, f"{stage}_done_at", now)
+    setattr(matter, f"{stage}_late", matter.stage_due_at is not None and now > matter.stage_due_at)
 
 
 def allowed_actions(matter: Matter, actor: User) -> list[str]:

@@ -63,6 +63,7 @@ from models import (
 )
 
 FUTURE_SLACK = timedelta(minutes=10)  # phones' clocks drift a little
+TIMELY = timedelta(hours=24)  # a visit reaching the server later than this was not reported in time
 
 
 @scope_rule(Visit)
@@ -296,12 +297,15 @@ def refresh_coverage(db: Session, cell_weeks: set) -> None:
                .on_conflict_do_nothing())
     db.execute(select(VisitCoverage.grid_cell_id).where(keys)
                .order_by(VisitCoverage.grid_cell_id, VisitCoverage.week).with_for_update())
-    counts = (select(Visit.grid_cell_id, Visit.week, func.count(distinct(Visit.household_id)).label("n"))
+    counts = (select(Visit.grid_cell_id, Visit.week, func.count(distinct(Visit.household_id)).label("visited"),
+                     func.count().label("visits"),
+                     func.count().filter(Visit.created_at > Visit.visited_at + TIMELY).label("late"))
               .where(tuple_(Visit.grid_cell_id, Visit.week).in_(pairs))
               .group_by(Visit.grid_cell_id, Visit.week).subquery())
-    db.execute(update(VisitCoverage).where(keys).values(visited=func.coalesce(
-        select(counts.c.n).where(counts.c.grid_cell_id == VisitCoverage.grid_cell_id,
-                                 counts.c.week == VisitCoverage.week).scalar_subquery(), 0))
+    mine = (counts.c.grid_cell_id == VisitCoverage.grid_cell_id) & (counts.c.week == VisitCoverage.week)
+    db.execute(update(VisitCoverage).where(keys).values(
+        {name: func.coalesce(select(counts.c[name]).where(mine).scalar_subquery(), 0)
+         for name in ("visited", "visits", "late")})
                .execution_options(synchronize_session=False))
 
 
