@@ -54,6 +54,7 @@ from models.matters import (  # noqa: F401
     MatterDayFact,
     MatterEvent,
     MatterLevel,
+    MatterMonthFact,
     MatterSource,
     MatterStatus,
     Rating,

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     false,
+    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -159,6 +160,10 @@ class Matter(Base):
 
     __table_args__ = (
         Index("ix_matters_status_created", "status", "created_at"),
+        # the open matters of a place, counted without touching the (many more) closed ones
+        Index("ix_matters_open_cell", "grid_cell_id", postgresql_include=["status", "stage_due_at"],
+              postgresql_where=text("status IN ('submitted', 'accepted', 'registered', 'dispatched', 'handled', "
+                                    "'verified')")),
         CheckConstraint("length(description) BETWEEN 1 AND 2000", name="description_length"),
         CheckConstraint("(grid_cell_id IS NULL) = needs_placement", name="placed_or_flagged"),
         CheckConstraint("reporter_id IS NOT NULL OR open311_key_id IS NOT NULL", name="reported_by_someone"),
@@ -196,19 +201,23 @@ FACT_MEASURES = ("reported", "closed", "merged", "handle_seconds", "accept_done"
 
 
 class MatterDayFact(Base):
-    """Matter figures per China-time day, grid cell and category (事件日统计), for the cockpit.
+    """Matter figures per place, China-time day and category (事件日统计), for the cockpit.
 
-    Kept exactly by a trigger on ``matters`` (each change subtracts the row's old contribution and
-    adds its new one, in the same transaction) from one SQL function, ``matter_facts(matters)``, so
-    ``flask matters rebuild-facts`` recomputes the same table from scratch. A matter counts as
-    reported on the day it was created, closed (or merged) on the day it was closed, and each stage
-    as done on the day it last ended, on time or late; its rating and handling time go with its
-    closing day. Matters outside every cell are not counted until placed. Derived data: no
-    foreign keys, rows of zeros may remain."""
+    Each matter counts for its grid cell and for every place above it (community, street,
+    district), so a scope's figures are the rows of its own places: a district's year is a few
+    thousand rows however many matters it had. A matter counts as reported on the day it was
+    created, closed (or merged) on the day it was closed, and each stage as done on the day it
+    last ended, on time or late; its rating and handling time go with its closing day. Matters
+    outside every cell are not counted until placed.
+
+    Kept exactly by a deferred trigger on ``matters`` (at commit, each change subtracts the row's
+    old contribution and adds its new one) from one SQL function, ``matter_facts(matters)``, so
+    ``flask matters rebuild-facts`` recomputes the same table from scratch — also after a cell has
+    moved to another community. Derived data: no foreign keys, rows of zeros may remain."""
 
     __tablename__ = "matter_day_facts"
 
-    grid_cell_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    place_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     category_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     reported: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
@@ -225,4 +234,21 @@ class MatterDayFact(Base):
     basically_satisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     dissatisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
 
-    __table_args__ = (Index("ix_matter_day_facts_day", "day"),)
+
+MONTH_MEASURES = ("closed", "satisfied", "basically_satisfied", "dissatisfied")
+
+
+class MatterMonthFact(Base):
+    """Closings and ratings per place and month (the first day of a China-time month), for the
+    assessment (考核) of whole months: a year of a district's 840 communities is ten thousand rows.
+    Kept by the same trigger as :class:`MatterDayFact` (its months are sums of those days); a new
+    report changes nothing here, so intake never waits on a month's row."""
+
+    __tablename__ = "matter_month_facts"
+
+    place_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    closed: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    satisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    basically_satisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    dissatisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")

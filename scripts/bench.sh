@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks under bench/ against their own database (BENCH_DATABASE_URL; else
 # DATABASE_URL's database + "_bench"; else gridgov_bench in the private cluster). Not part of make test.
-# Arguments name the benchmarks to run (grid, visits, emergency); none runs them all.
+# Arguments name the benchmarks to run (grid, visits, emergency, cockpit); none runs them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +15,7 @@ if [ -z "${BENCH_DATABASE_URL:-}" ]; then
 fi
 .venv/bin/python scripts/dbtool.py ensure "$BENCH_DATABASE_URL"
 export BENCH_DATABASE_URL GRIDGOV_ENV=testing LOG_LEVEL=WARNING
-for name in "${@:-grid visits emergency}"; do
+for name in "${@:-grid visits emergency cockpit}"; do
   for bench in $name; do
     echo "== bench: $bench"
     .venv/bin/python -m "bench.${bench}_bench"

@@ -64,6 +64,10 @@ def db(app):
     """The request-scoped session, bound to a connection whose transaction the test rolls back."""
     connection = get_engine().connect()
     outer = connection.begin()
+    # The code's commits are savepoints here, so a trigger deferred to commit would never run:
+    # the per-day figures are applied at each statement instead (the same sums; a test with real
+    # commits, tests/test_matter_facts_commit.py, checks the deferred path).
+    connection.execute(text("SET CONSTRAINTS matter_facts IMMEDIATE"))
     session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
     db_session.remove()
     try:

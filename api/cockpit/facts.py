@@ -1,42 +1,56 @@
-"""Rebuilding matter_day_facts from the matters (the trigger keeps it as they change).
+"""Rebuilding the cockpit's facts (matter_day_facts, matter_month_facts) from the matters; the
+trigger keeps them as matters change.
 
 The contribution of a matter is the SQL function ``matter_facts(matters)`` (see the migration
 ``matter_day_facts``); the trigger adds and takes away exactly what this rebuild sums, so a rebuild
-after a bulk load, or to check the table, gives the same figures."""
+after a bulk load, or to check the tables, gives the same figures."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from models.matters import FACT_MEASURES
-
-KEYS = "grid_cell_id, day, category_id"
-RECOMPUTED = text(f"""
-    SELECT f.grid_cell_id, f.day, f.category_id, {", ".join(f"sum(f.{name}) AS {name}" for name in FACT_MEASURES)}
-    FROM matters AS m, LATERAL matter_facts(m) AS f
-    GROUP BY f.grid_cell_id, f.day, f.category_id
-""")  # noqa: S608 - fixed names
-KEPT = text(f"SELECT {KEYS}, {', '.join(FACT_MEASURES)} FROM matter_day_facts")  # noqa: S608 - fixed names
+from models.matters import FACT_MEASURES, MONTH_MEASURES
 
 
-def as_dict(rows) -> dict:
-    """Rows of facts keyed by (cell, day, category), the rows of zeros left out."""
-    return {tuple(row[:3]): tuple(int(v) for v in row[3:]) for row in rows if any(row[3:])}
+def _recomputed(key: str, measures: tuple[str, ...]) -> str:
+    return (f"SELECT f.place_id, {key}, {', '.join(f'sum(f.{name}) AS {name}' for name in measures)} "
+            f"FROM matters AS m, LATERAL matter_facts(m) AS f GROUP BY f.place_id, {key} ORDER BY 1, 2")
+
+
+# (table, its key columns after place_id, the recomputation's key expression, measures)
+TABLES = (
+    ("matter_day_facts", "day, category_id", "f.day, f.category_id", FACT_MEASURES),
+    ("matter_month_facts", "month", "date_trunc('month', f.day)::date", MONTH_MEASURES),
+)
+
+
+def _as_dict(rows, keys: int) -> dict:
+    """Rows keyed by their key columns, the rows of zeros left out."""
+    return {tuple(row[:keys]): tuple(int(v) for v in row[keys:]) for row in rows if any(row[keys:])}
 
 
 def rebuild(db: Session) -> int:
-    """Recompute the whole table in one transaction; writers of matters wait meanwhile (SHARE
-    lock), so no change is lost between the recount and the swap. Returns the rows written."""
+    """Recompute both tables in one transaction; writers of matters wait meanwhile (SHARE lock),
+    so no change is lost between the recount and the swap. Returns the rows written."""
+    db.execute(text("SET LOCAL statement_timeout = 0"))  # an operator's command, minutes on millions
     db.execute(text("LOCK TABLE matters IN SHARE MODE"))
-    db.execute(text("DELETE FROM matter_day_facts"))
-    written = db.execute(text(f"INSERT INTO matter_day_facts ({KEYS}, {', '.join(FACT_MEASURES)}) "  # noqa: S608
-                              f"{RECOMPUTED.text}")).rowcount
+    written = 0
+    for table, keys, expression, measures in TABLES:
+        db.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
+        written += db.execute(text(f"INSERT INTO {table} (place_id, {keys}, {', '.join(measures)}) "  # noqa: S608
+                                   f"{_recomputed(expression, measures)}")).rowcount
     return written
 
 
-def differences(db: Session) -> dict:
-    """Keys whose kept figures differ from a recomputation (empty when the table is exact)."""
-    kept, recomputed = as_dict(db.execute(KEPT)), as_dict(db.execute(RECOMPUTED))
-    return {key: (kept.get(key), recomputed.get(key)) for key in kept.keys() | recomputed.keys()
-            if kept.get(key) != recomputed.get(key)}
+def differences(db) -> dict:
+    """Keys whose kept figures differ from a recomputation (empty when both tables are exact);
+    ``db`` is a session or a connection."""
+    wrong = {}
+    for table, keys, expression, measures in TABLES:
+        width = 1 + len(keys.split(","))
+        kept = _as_dict(db.execute(text(f"SELECT place_id, {keys}, {', '.join(measures)} FROM {table}")), width)  # noqa: S608
+        recomputed = _as_dict(db.execute(text(_recomputed(expression, measures))), width)
+        wrong.update({(table, *key): (kept.get(key), recomputed.get(key)) for key in kept.keys() | recomputed.keys()
+                      if kept.get(key) != recomputed.get(key)})
+    return wrong

@@ -38,7 +38,7 @@ class Assessment(MethodView):
     @blp.response(200, AssessmentSchema(many=True))
     @blp.paginate(Page, page_size=50)
     def get(self, args):
-        """Every cell, community or street of your area ranked over a period (考核): patrol
-        coverage, timely reporting, satisfaction and mediation success, and their mean as the
-        score; places with nothing to rate come last."""
-        return service.assessment(db_session, scope(), args["start"], args["end"], args["level"])
+        """Every cell, community or street of your area ranked over whole months (考核; this month
+        to date by default): patrol coverage, timely reporting, satisfaction and mediation
+        success, and their mean as the score; places with nothing to rate come last."""
+        return service.assessment(db_session, scope(), args["first"], args["last"], args["level"])

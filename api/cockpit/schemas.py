@@ -1,16 +1,20 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import marshmallow as ma
 
 from api.auth.schemas import PlaceRefSchema
 from api.china_time import today
-from api.cockpit.service import MAX_DAYS
+from api.cockpit.service import MAX_DAYS, MAX_MONTHS
 from api.extensions import InputSchema, OutputSchema
 from api.i18n import register_messages
 
 PERIOD_ORDER = "The period must not end before it starts."
 PERIOD_LENGTH = f"The period may be at most {MAX_DAYS} days long."
-register_messages({PERIOD_ORDER: "结束日期不能早于开始日期。", PERIOD_LENGTH: f"统计期间最长 {MAX_DAYS} 天。"})
+MONTHS_LENGTH = f"An assessment may span at most {MAX_MONTHS} months."
+MONTH_FORMAT = "A month as YYYY-MM, e.g. 2026-01."
+register_messages({PERIOD_ORDER: "结束日期不能早于开始日期。", PERIOD_LENGTH: f"统计期间最长 {MAX_DAYS} 天。",
+                   MONTHS_LENGTH: f"考核期间最长 {MAX_MONTHS} 个月。", MONTH_FORMAT: "月份格式为 YYYY-MM，例如 2026-01。"})
+MONTH = ma.validate.Regexp(r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$", error=MONTH_FORMAT)
 DEFAULT_DAYS = 30
 
 
@@ -35,9 +39,28 @@ class FiguresArgsSchema(PeriodArgsSchema):
     place_id = ma.fields.UUID(metadata={"description": "Only this street, community or cell of your area"})
 
 
-class AssessmentArgsSchema(PeriodArgsSchema):
+class AssessmentArgsSchema(InputSchema):
+    """Whole months, as assessments (考核) are made: this month (to date) by default."""
+
+    from_month = ma.fields.String(validate=MONTH, metadata={"description": "First month, e.g. 2026-01; default this month"})
+    to_month = ma.fields.String(validate=MONTH, metadata={"description": "Last month, included; default this month"})
     level = ma.fields.String(load_default="community", validate=ma.validate.OneOf(["grid_cell", "community", "street"]),
                              metadata={"description": "Rank cells, communities or streets"})
+
+    @ma.post_load
+    def _months(self, data, **kwargs):
+        this_month = today().replace(day=1)
+        first = _month(data.get("from_month")) or this_month
+        last = _month(data.get("to_month")) or max(first, this_month)
+        if last < first:
+            raise ma.ValidationError({"to_month": [PERIOD_ORDER]})
+        if (last.year - first.year) * 12 + last.month - first.month + 1 > MAX_MONTHS:
+            raise ma.ValidationError({"from_month": [MONTHS_LENGTH]})
+        return {"level": data["level"], "first": first, "last": last}
+
+
+def _month(text: str | None) -> date | None:
+    return date(int(text[:4]), int(text[5:]), 1) if text else None
 
 
 class StageOnTimeSchema(OutputSchema):

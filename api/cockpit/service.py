@@ -1,20 +1,22 @@
 """The cockpit's figures (驾驶舱) and the assessment of places (考核).
 
-Matter figures over a period are sums of ``matter_day_facts`` (kept by a trigger on matters), so a
-year of a district is tens of thousands of narrow rows, not a million matters; the live counts of
+Matter figures over a period are sums of ``matter_day_facts`` (kept by a trigger on matters) for
+the scope's own places, so a year of a district is a few thousand narrow rows, not a million
+matters; the live counts of
 open matters read the matters themselves, which are few next to the closed ones. The assessment
 sums per grid cell what other tables already keep per cell: patrols, visit coverage, the facts,
 disputes, and rolls them up to communities and streets."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import BigInteger, and_, distinct, func, select, text
 from sqlalchemy.orm import Session, aliased
 
-from api.china_time import CHINA
+from api.china_time import CHINA, today
 from api.matters.workflow import OPEN
 from api.policy import Scope, scoped, under
 from api.rollup import roll_up
@@ -26,6 +28,7 @@ from models import (
     Matter,
     MatterCategory,
     MatterDayFact,
+    MatterMonthFact,
     PatrolCell,
     PatrolDay,
     Place,
@@ -34,6 +37,8 @@ from models import (
 from models.matters import FACT_MEASURES, STAGES
 
 MAX_DAYS = 366
+MAX_MONTHS = 12
+BY_DAY, BY_CATEGORY = 0b01, 0b10  # GROUPING(day, category): the bit of each column summed over
 ASSESSED = ("patrol_coverage_percent", "timely_reporting_percent", "satisfaction_percent",
             "mediation_success_percent")
 
@@ -64,30 +69,42 @@ def _on_time(row) -> dict:
 def _summary(row) -> dict:
     return {"reported": row["reported"], "closed": row["closed"], "merged": row["merged"],
             "on_time": _on_time(row),
-            "average_handling_hours": round(int(row["handle_seconds"]) / row["closed"] / 3600, 1) if row["closed"] else None,
+            "average_handling_hours": round(row["handle_seconds"] / row["closed"] / 3600, 1) if row["closed"] else None,
             "satisfaction": _satisfaction(row)}
+
+
+def roots(scope: Scope) -> list[uuid.UUID]:
+    """The places a scope is made of (the last id of each path), none under another: their rows of
+    the facts hold everything below them, so summing them counts each matter once."""
+    paths = sorted(set(scope.place_paths))
+    kept = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    return [uuid.UUID(p.rstrip("/").rsplit("/", 1)[-1]) for p in kept]
 
 
 def matter_figures(db: Session, scope: Scope, start: date, end: date) -> dict:
     """The matters of a period within scope: totals, every day (zeros included) and every primary
-    category (大类) with any figure, from one grouped query over the facts; plus the open matters
-    now, by status, and how many are overdue."""
+    category (大类) with any figure, from one grouped query over the facts of the scope's own
+    places; plus the open matters now, by status, and how many are overdue."""
     primary = func.coalesce(MatterCategory.parent_id, MatterCategory.id)
-    cell = aliased(Place)
+    # one pass, three groupings: per day, per primary category, and the whole period
     stmt = (select(MatterDayFact.day, primary.label("category_id"),
-                   *(func.sum(getattr(MatterDayFact, name)).label(name) for name in FACT_MEASURES))
-            .join(cell, cell.id == MatterDayFact.grid_cell_id)
+                   func.grouping(MatterDayFact.day, primary).label("grouped"),
+                   *(func.coalesce(func.sum(getattr(MatterDayFact, name)), 0).cast(BigInteger).label(name)
+                     for name in FACT_MEASURES))
             .join(MatterCategory, MatterCategory.id == MatterDayFact.category_id)
-            .where(MatterDayFact.day.between(start, end), under(cell.path, scope.place_paths))
-            .group_by(MatterDayFact.day, primary))
+            .where(MatterDayFact.place_id.in_(roots(scope)), MatterDayFact.day.between(start, end))
+            .group_by(func.grouping_sets(MatterDayFact.day, primary, text("()"))))
     zero = dict.fromkeys(FACT_MEASURES, 0)
     total = dict(zero)
-    days = {start + timedelta(days=i): dict(zero) for i in range((end - start).days + 1)}
+    days = {start + timedelta(days=i): zero for i in range((end - start).days + 1)}
     categories: dict = {}
     for row in db.execute(stmt).mappings():
-        for bucket in (total, days[row["day"]], categories.setdefault(row["category_id"], dict(zero))):
-            for name in FACT_MEASURES:
-                bucket[name] += row[name]
+        if row["grouped"] == BY_DAY:
+            days[row["day"]] = row
+        elif row["grouped"] == BY_CATEGORY:
+            categories[row["category_id"]] = row
+        else:
+            total = row
     names = {c.id: c for c in db.scalars(select(MatterCategory).where(MatterCategory.id.in_(categories)))}
     now = datetime.now(UTC)
     open_rows = db.execute(scoped(select(Matter.status, func.count().label("n"),
@@ -119,15 +136,22 @@ def working_days(start: date, end: date) -> int:
     return sum(1 for i in range((end - start).days + 1) if (start + timedelta(days=i)).weekday() < 5)
 
 
-def assessment(db: Session, scope: Scope, start: date, end: date, level: str) -> list[dict]:
-    """Every place of ``level`` in scope, assessed over the period (考核), best first:
+def month_end(month: date) -> date:
+    """The last day of the month that starts on ``month``."""
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def assessment(db: Session, scope: Scope, first: date, last: date, level: str) -> list[dict]:
+    """Every place of ``level`` in scope, assessed over the whole months ``first`` to ``last``
+    (their first days; the current month counts up to today), best first (考核):
 
     - patrol coverage (巡查覆盖率): cell-days a patrol passed through ÷ (cells × working days),
     - timely reporting (上报及时率): visits that reached the server within a day ÷ visits,
-    - satisfaction (满意率): satisfied or basically satisfied ÷ rated (matters closed in the period),
-    - mediation success (调解成功率): agreements ÷ disputes closed in the period,
+    - satisfaction (满意率): satisfied or basically satisfied ÷ rated (matters closed in the months),
+    - mediation success (调解成功率): agreements ÷ disputes closed in the months,
 
     and the score, the mean of those that have something to rate (None when none has)."""
+    start, end = first, min(month_end(last), today())
     patrolled = (select(PatrolCell.grid_cell_id, func.count(distinct(PatrolDay.day)).label("days"))
                  .join(PatrolDay, PatrolDay.patrol_id == PatrolCell.patrol_id)
                  .where(PatrolDay.day.between(start, end)).group_by(PatrolCell.grid_cell_id).subquery())
@@ -135,14 +159,19 @@ def assessment(db: Session, scope: Scope, start: date, end: date, level: str) ->
     cell_list = select(Place.id.label("cell_id")).where(Place.kind == "grid_cell").subquery()
     patrol_rows = roll_up(db, scope, cell_list.outerjoin(patrolled, patrolled.c.grid_cell_id == cell_list.c.cell_id),
                           cell_list.c.cell_id, {"cells": func.count(), "days": func.sum(patrolled.c.days)}, level)
-    weeks = weeks_of(start, end)
     visit_rows = roll_up(db, scope, VisitCoverage.__table__, VisitCoverage.grid_cell_id,
                          {"visits": func.sum(VisitCoverage.visits), "late": func.sum(VisitCoverage.late)}, level,
-                         where=(VisitCoverage.week.in_(weeks),))
-    fact_rows = roll_up(db, scope, MatterDayFact.__table__, MatterDayFact.grid_cell_id,
-                        {name: func.sum(getattr(MatterDayFact, name))
-                         for name in ("satisfied", "basically_satisfied", "dissatisfied")}, level,
-                        where=(MatterDayFact.day.between(start, end),))
+                         where=(VisitCoverage.week.in_(weeks_of(start, end)),))
+    ranked = aliased(Place)
+    ratings = ("satisfied", "basically_satisfied", "dissatisfied")
+    fact_rows = [{"place": {"id": row.id, "kind": level, "code": row.code, "name": row.name}, **row._mapping}
+                 for row in db.execute(
+                     select(ranked.id, ranked.code, ranked.name,
+                            *(func.sum(getattr(MatterMonthFact, name)).label(name) for name in ratings))
+                     .join(ranked, ranked.id == MatterMonthFact.place_id)
+                     .where(ranked.kind == level, under(ranked.path, scope.place_paths),
+                            MatterMonthFact.month.between(first, last))
+                     .group_by(ranked.id, ranked.code, ranked.name))]
     dispute_rows = roll_up(db, scope, Dispute.__table__, Dispute.grid_cell_id,
                            {"closed": func.count(), "agreements": func.count().filter(
                                Dispute.outcome == DisputeOutcome.agreement)}, level,

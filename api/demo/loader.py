@@ -5,7 +5,7 @@ settings refuse to load it."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import current_app
 from geoalchemy2.shape import from_shape
@@ -57,6 +57,7 @@ DEMO_ACCOUNTS = [
 
 DEMO_OPEN311_KEY = "demo-open311-key"
 DEMO_UNIT_NAME = "召陵区城市管理局（演示）"
+HISTORY_MATTERS = 1500  # closed or rejected, over the half year before the last two days
 
 
 class DemoRefused(RuntimeError):
@@ -142,6 +143,7 @@ def load(db: Session, hasher, cipher) -> dict:
     counts.update(_load_population(db, spec, cells, district, cipher))
     _load_chain(db, cells, users)
     counts["matters"] = _load_matters(db, users, unit)
+    counts["past_matters"] = _load_history(db, users, unit)
     counts.update(activity.load(db, users))
     counts.update(governance.load(db, users, cipher, current_app.config))
     counts["petitions"] = petitions.load(db, users, cipher, current_app.config)
@@ -221,6 +223,17 @@ def _load_matters(db: Session, users: dict[str, User], unit: HandlingUnit) -> in
             actor = users[who]
             workflow.apply(db, Scope.for_user(actor), actor, matter, action, data)
     return len(DEMO_MATTERS)
+
+
+def _load_history(db: Session, users: dict[str, User], unit: HandlingUnit) -> int:
+    """Half a year of closed and rejected matters across 天桥街道, with their timelines, so the
+    cockpit has months to show; the desk's open work stays the hand-made matters above."""
+    from api.demo import history
+
+    street = db.get(Place, users["street_admin"].place_id)
+    return history.generate(db.connection().connection, HISTORY_MATTERS, now=datetime.now(UTC), days=180,
+                            youngest_days=2, final_only=True, path=street.path, reporter_id=users["resident"].id,
+                            unit_id=unit.id, label="（往期演示）")
 
 
 def _load_population(db: Session, spec, cells: list[Place], district: Place, cipher) -> dict:

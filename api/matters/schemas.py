@@ -68,6 +68,7 @@ class MatterCreateSchema(InputSchema):
 
 class MatterQueryArgsSchema(InputSchema):
     status = ma.fields.Enum(MatterStatus, by_value=True)
+    open = ma.fields.Boolean(metadata={"description": "true: not yet closed or rejected; false: closed or rejected"})
     source = ma.fields.Enum(MatterSource, by_value=True, metadata={"description": "e.g. door_knock findings"})
     category = ma.fields.String(validate=ma.validate.Length(min=1, max=20),
                                 metadata={"description": "A category code; a primary includes its secondaries"})
@@ -82,6 +83,7 @@ class MatterQueryArgsSchema(InputSchema):
     created_from = ma.fields.AwareDateTime()
     created_to = ma.fields.AwareDateTime()
     q = ma.fields.String(validate=ma.validate.Length(min=1, max=50), metadata={"description": "Text in the description or address"})
+    number = ma.fields.Integer(validate=ma.validate.Range(1, 2**63 - 1), metadata={"description": "The matter's number"})
 
 
 class CategoryRefSchema(OutputSchema):

@@ -27,32 +27,53 @@ async function refresh() {
   return refreshing;
 }
 
-export async function request(method, path, body, {retry = true} = {}) {
+async function send(method, path, body, {retry = true} = {}) {
   const headers = {"Accept": "application/json", "Accept-Language": "zh-CN"};
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (!["GET", "HEAD"].includes(method)) headers["X-CSRF-Token"] = csrfToken();
   const response = await fetch(path, {
     method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (response.status === 401 && retry && path !== "/api/v1/auth/login" && await refresh()) {
-    return request(method, path, body, {retry: false});
+  // a session (its CSRF cookie) that has expired is refreshed once; without one there is nothing to refresh
+  if (response.status === 401 && retry && csrfToken() && path !== "/api/v1/auth/login" && await refresh()) {
+    return send(method, path, body, {retry: false});
   }
+  return response;
+}
+
+async function parsed(response) {
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
 
+export async function request(method, path, body, options) {
+  return parsed(await send(method, path, body, options));
+}
+
+// A page of a list and the list's total (its X-Pagination header).
+export async function getPage(path) {
+  const response = await send("GET", path);
+  const items = await parsed(response);
+  return {items, total: JSON.parse(response.headers.get("X-Pagination") || "{}").total ?? items.length};
+}
+
 export const get = (path) => request("GET", path);
 
 // How many a list holds (its X-Pagination total), reading a single row.
 export async function count(path) {
-  const response = await fetch(`${path}${path.includes("?") ? "&" : "?"}page_size=1`,
-    {credentials: "same-origin", headers: {"Accept": "application/json"}});
-  if (!response.ok) throw new ApiError(response.status, null);
-  return JSON.parse(response.headers.get("X-Pagination") || "{}").total ?? 0;
+  return (await getPage(`${path}${path.includes("?") ? "&" : "?"}page_size=1`)).total;
 }
+
 export const post = (path, body) => request("POST", path, body ?? {});
+
+// A multipart upload (a photo): the browser sets the boundary; the CSRF token goes as on every write.
+export async function upload(path, formData) {
+  const response = await fetch(path, {method: "POST", credentials: "same-origin", body: formData,
+    headers: {"Accept": "application/json", "Accept-Language": "zh-CN", "X-CSRF-Token": csrfToken()}});
+  return parsed(response);
+}
 
 export async function login(username, password) {
   return request("POST", "/api/v1/auth/login", {username, password, cookie: true}, {retry: false});

@@ -91,11 +91,11 @@ async function addWork(map, me, container) {
   const safely = (promise) => promise.catch(() => []);
   const staff = STAFF.includes(me.role);
   const [matters, incidents, responders] = await Promise.all([
-    safely(get("/api/v1/matters?page_size=100")),
-    safely(get("/api/v1/incidents?open=true&page_size=100")),
+    safely(get("/api/v1/matters?open=true&page_size=100")),
+    staff || me.role === "responder" ? safely(get("/api/v1/incidents?open=true&page_size=100")) : [],
     staff ? safely(get("/api/v1/responders?duty_status=on_duty&page_size=100")) : [],
   ]);
-  const open = matters.filter((m) => !["closed", "rejected"].includes(m.status));
+  const open = matters;
   map.addSource("matters", {type: "geojson", data: points(open, (m) => m.location,
     (m) => ({id: m.id, number: m.number, status: m.status}))});
   map.addSource("incidents", {type: "geojson", data: points(incidents, (i) => i.location,

@@ -1,6 +1,6 @@
 // 事件办理: queues by status with their deadline colours, and one matter with its photos,
 // timeline and the steps the caller may take now (the API says which: `actions`).
-import {ApiError, get, post} from "./api.js";
+import {ApiError, get, post, upload} from "./api.js";
 import {clear, el} from "./dom.js";
 
 export const STATUS_NAMES = {
@@ -27,9 +27,9 @@ function when(iso) {
   return iso ? new Date(iso).toLocaleString("zh-CN", {hour12: false}) : "";
 }
 
-export async function showMatters(main) {
+export async function showMatters(main, me) {
   const [, , id] = location.hash.split("/");
-  if (id) return showMatter(main, id);
+  if (id) return showMatter(main, id, me);
   const status = new URLSearchParams(location.hash.split("?")[1] || "").get("status") || "submitted";
   const tabs = el("div", {class: "tabs", role: "tablist", "aria-label": "按状态"},
     ...Object.entries(STATUS_NAMES).map(([value, name]) =>
@@ -53,7 +53,32 @@ export async function showMatters(main) {
   }
 }
 
-async function showMatter(main, id) {
+const INCIDENT_REPORTERS = ["grid_member", "community_staff", "street_admin", "district_admin"];
+const offers = (matter, action) => (matter.actions || []).includes(action);
+let role = null;
+
+// a step's form: its message line, and a submit that posts the transition and shows the result
+function stepForm(matter, label, fields, body) {
+  const message = el("p", {class: "error", role: "alert"});
+  const form = el("form", {class: "actions", "aria-label": label}, ...fields, message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.textContent = "";
+    try {
+      const payload = await body(event);
+      if (payload === null) return;
+      await post(`/api/v1/matters/${matter.id}/transitions`, payload);
+      await reload(matter);
+    } catch (e) {
+      message.textContent = e instanceof ApiError ? e.message : "操作失败，请重试。";
+    }
+  });
+  form.say = (text) => { message.textContent = text; };
+  return form;
+}
+
+async function showMatter(main, id, me) {
+  role = me?.role ?? role;
   const [matter, timeline] = await Promise.all([get(`/api/v1/matters/${id}`), get(`/api/v1/matters/${id}/timeline`)]);
   const status = el("dd", {"data-field": "status"}, STATUS_NAMES[matter.status] || matter.status);
   main.append(
@@ -64,11 +89,17 @@ async function showMatter(main, id) {
       el("dt", {}, "描述"), el("dd", {}, matter.description),
       el("dt", {}, "地址"), el("dd", {}, matter.address || "—"),
       el("dt", {}, "网格"), el("dd", {}, matter.grid_cell ? matter.grid_cell.name : "待定位"),
-      el("dt", {}, "期限"), el("dd", {}, matter.deadline ? `${when(matter.deadline)}（${COLOUR_NAMES[matter.deadline_colour] || ""}）` : "—")),
+      el("dt", {}, "期限"), el("dd", {}, matter.deadline ? `${when(matter.deadline)}（${COLOUR_NAMES[matter.deadline_colour] || ""}）` : "—"),
+      matter.merged_into ? [el("dt", {}, "已合并到"), el("dd", {}, el("a", {href: `#/matters/${matter.merged_into}`}, "原事件"))] : null,
+      matter.incident_id ? [el("dt", {}, "突发事件"), el("dd", {"data-field": "incident"}, "已升级为突发事件")] : null),
     el("div", {class: "photos"}, ...(matter.photos || []).map((p) =>
       el("img", {src: `/api/v1/photos/${p.id}`, alt: "事件照片", loading: "lazy"}))),
     actionsForm(matter),
-    (matter.actions || []).includes("dispatch") ? await dispatchForm(matter) : "",
+    offers(matter, "dispatch") ? await dispatchForm(matter) : "",
+    offers(matter, "handle") ? photoStepForm(matter, "handle", "处置完成", "处置情况") : "",
+    offers(matter, "resolve_on_spot") ? photoStepForm(matter, "resolve_on_spot", "现场办结", "办结情况") : "",
+    offers(matter, "merge") ? await mergeForm(matter) : "",
+    offers(matter, "escalate") && INCIDENT_REPORTERS.includes(role) ? incidentForm(matter) : "",
     el("h2", {}, "流转记录"),
     el("ol", {class: "timeline"}, ...timeline.map((e) =>
       el("li", {}, `${when(e.at)} · ${ACTION_NAMES[e.action] || e.action}${e.note ? `：${e.note}` : ""}`))));
@@ -80,60 +111,108 @@ async function reload(matter) {
   await showMatter(main, matter.id);
 }
 
-// 派遣: to a handling unit of the caller's line, or to a grid member or responder of the area.
+// 派遣: to a handling unit of the caller's line, or to a grid member or responder of the area
+// (typed names narrow the list: an area may hold hundreds).
 async function dispatchForm(matter) {
   const [units, members, responders] = await Promise.all([
     get("/api/v1/handling-units?page_size=100"),
     get("/api/v1/users?role=grid_member&is_active=true&page_size=100"),
     get("/api/v1/users?role=responder&is_active=true&page_size=100"),
   ]);
+  const people = el("optgroup", {label: "网格员与应急队员"});
+  const fill = (list) => people.replaceChildren(...list.map((p) => el("option", {value: `user:${p.id}`}, p.display_name)));
+  fill([...members, ...responders]);
   const target = el("select", {name: "target", required: true}, el("option", {value: ""}, "请选择"),
-    el("optgroup", {label: "处置部门"}, ...units.map((u) => el("option", {value: `unit:${u.id}`}, u.name))),
-    el("optgroup", {label: "网格员与应急队员"}, ...[...members, ...responders].map((p) =>
-      el("option", {value: `user:${p.id}`}, p.display_name))));
-  const message = el("p", {class: "error", role: "alert"});
-  const form = el("form", {class: "actions", "aria-label": "派遣"},
-    el("label", {}, "派遣给", target), el("div", {class: "buttons"}, el("button", {type: "submit"}, "派遣")), message);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+    el("optgroup", {label: "处置部门"}, ...units.map((u) => el("option", {value: `unit:${u.id}`}, u.name))), people);
+  const search = el("input", {type: "search", name: "who", placeholder: "输入姓名查找人员", maxlength: 50});
+  search.addEventListener("change", async () => {
+    const q = encodeURIComponent(search.value.trim());
+    const found = await Promise.all(["grid_member", "responder"].map((r) =>
+      get(`/api/v1/users?role=${r}&is_active=true&page_size=100${q ? `&q=${q}` : ""}`)));
+    fill(found.flat());
+  });
+  return stepForm(matter, "派遣", [el("label", {}, "查找人员", search), el("label", {}, "派遣给", target),
+    el("div", {class: "buttons"}, el("button", {type: "submit"}, "派遣"))], () => {
     const [kind, id] = target.value.split(":");
-    if (!id) {
-      message.textContent = "请选择派遣对象。";
-      return;
+    return {action: "dispatch", ...(kind === "unit" ? {unit_id: id} : {assignee_id: id})};
+  });
+}
+
+// 处置 / 现场办结: a note and photos of the result, uploaded first, then the step with their ids
+function photoStepForm(matter, action, label, noteLabel) {
+  const note = el("textarea", {name: "note", rows: 2, maxlength: 1000, required: true});
+  const files = el("input", {type: "file", name: "photos", accept: "image/jpeg,image/png", multiple: true});
+  const form = stepForm(matter, label, [el("label", {}, noteLabel, note), el("label", {}, "照片（最多 9 张）", files),
+    el("div", {class: "buttons"}, el("button", {type: "submit"}, label))], async () => {
+    if (files.files.length > 9) {
+      form.say("照片最多 9 张。");
+      return null;
     }
-    try {
-      await post(`/api/v1/matters/${matter.id}/transitions`,
-        {action: "dispatch", ...(kind === "unit" ? {unit_id: id} : {assignee_id: id})});
-      await reload(matter);
-    } catch (e) {
-      message.textContent = e instanceof ApiError ? e.message : "派遣失败，请重试。";
+    const photoIds = [];
+    for (const file of files.files) {
+      const data = new FormData();
+      data.append("file", file);
+      photoIds.push((await upload("/api/v1/photos", data)).id);
     }
+    return {action, note: note.value.trim(), photo_ids: photoIds};
   });
   return form;
 }
 
+// 合并: this is a duplicate of an open matter of its category nearby, or of one given by number
+async function mergeForm(matter) {
+  const near = matter.location ? await get(`/api/v1/matters/nearby?category=${encodeURIComponent(matter.category.code)}` +
+    `&lng=${matter.location.lng}&lat=${matter.location.lat}&radius_m=500`) : [];
+  const candidates = near.filter((m) => m.id && m.id !== matter.id);
+  const original = el("select", {name: "into"}, el("option", {value: ""}, candidates.length ? "请选择原事件" : "附近没有同类在办事件"),
+    ...candidates.map((m) => el("option", {value: m.id},
+      `${m.number} · ${Math.round(m.distance_m)} 米 · ${STATUS_NAMES[m.status]} · ${(m.description || "").slice(0, 20)}`)));
+  const number = el("input", {type: "number", name: "number", min: 1, inputmode: "numeric"});
+  const form = stepForm(matter, "合并重复事件", [el("label", {}, "附近同类事件", original),
+    el("label", {}, "或原事件编号", number),
+    el("div", {class: "buttons"}, el("button", {type: "submit"}, "合并到原事件"))], async () => {
+    let into = original.value;
+    if (number.value) {
+      const found = await get(`/api/v1/matters?number=${Number(number.value)}&page_size=1`);
+      if (!found.length) {
+        form.say("您的辖区内没有该编号的事件。");
+        return null;
+      }
+      into = found[0].id;
+    }
+    if (!into) {
+      form.say("请选择或输入原事件。");
+      return null;
+    }
+    return {action: "merge", into_id: into};
+  });
+  return form;
+}
+
+// 升级为突发事件: graded I (most severe) to IV, linked both ways
+function incidentForm(matter) {
+  const level = el("select", {name: "level", required: true}, el("option", {value: ""}, "请选择等级"),
+    ...[["I", "Ⅰ级（特别重大）"], ["II", "Ⅱ级（重大）"], ["III", "Ⅲ级（较大）"], ["IV", "Ⅳ级（一般）"]]
+      .map(([value, name]) => el("option", {value}, name)));
+  const note = el("textarea", {name: "note", rows: 2, maxlength: 1000, required: true});
+  return stepForm(matter, "升级为突发事件", [el("label", {}, "事件等级", level), el("label", {}, "情况说明", note),
+    el("div", {class: "buttons"}, el("button", {type: "submit"}, "升级为突发事件"))],
+    () => ({action: "escalate", level: level.value, note: note.value.trim()}));
+}
+
 function actionsForm(matter) {
   const offered = (matter.actions || []).filter((a) => a in STEPS);
-  if (!offered.length) return el("p", {class: "status"}, "当前没有您可以执行的操作。");
+  if (!offered.length) return el("p", {class: "status"}, "当前没有可以直接执行的操作。");
   const note = el("textarea", {name: "note", rows: 2, maxlength: 1000});
-  const message = el("p", {class: "error", role: "alert"});
-  const form = el("form", {class: "actions", "aria-label": "办理"},
-    el("label", {}, "说明（部分操作必填）", note),
-    el("div", {class: "buttons"}, ...offered.map((a) => el("button", {type: "submit", value: a}, STEPS[a][0]))),
-    message);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  const form = stepForm(matter, "办理", [el("label", {}, "说明（部分操作必填）", note),
+    el("div", {class: "buttons"}, ...offered.map((a) => el("button", {type: "submit", value: a}, STEPS[a][0])))],
+  (event) => {
     const action = event.submitter.value;
     if (STEPS[action][1] && !note.value.trim()) {
-      message.textContent = "该操作需要填写说明。";
-      return;
+      form.say("该操作需要填写说明。");
+      return null;
     }
-    try {
-      await post(`/api/v1/matters/${matter.id}/transitions`, {action, note: note.value.trim() || undefined});
-      await reload(matter);
-    } catch (e) {
-      message.textContent = e instanceof ApiError ? e.message : "操作失败，请重试。";
-    }
+    return {action, note: note.value.trim() || undefined};
   });
   return form;
 }

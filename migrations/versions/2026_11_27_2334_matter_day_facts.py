@@ -20,21 +20,26 @@ down_revision = 'e91b9dbb2b6a'
 branch_labels = None
 depends_on = None
 
+MONTHLY = ("closed", "satisfied", "basically_satisfied", "dissatisfied")
 MEASURES = ("reported", "closed", "merged", "handle_seconds", "accept_done", "accept_on_time", "handle_done",
             "handle_on_time", "verify_done", "verify_on_time", "satisfied", "basically_satisfied", "dissatisfied")
 
-# One matter's contribution: a row per day it touches (created, closed, each stage's end). China
-# time is a fixed UTC+8 (no summer time since 1991), so the day is an immutable expression.
+# One matter's contribution: a row per day it touches (created, closed, each stage's end) for its
+# cell and each place above it (community, street, district: the ids in the cell's path), so a
+# scope's figures are the rows of its own places. China time is a fixed UTC+8 (no summer time
+# since 1991).
 FACTS_FUNCTION = """
 CREATE FUNCTION matter_facts(m matters) RETURNS TABLE (
-    grid_cell_id uuid, day date, category_id uuid, reported int, closed int, merged int, handle_seconds bigint,
+    place_id uuid, day date, category_id uuid, reported int, closed int, merged int, handle_seconds bigint,
     accept_done int, accept_on_time int, handle_done int, handle_on_time int, verify_done int,
     verify_on_time int, satisfied int, basically_satisfied int, dissatisfied int)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT m.grid_cell_id, f.day, m.category_id, f.reported, f.closed, f.merged, f.handle_seconds,
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT a.place_id, f.day, m.category_id, f.reported, f.closed, f.merged, f.handle_seconds,
            f.accept_done, f.accept_on_time, f.handle_done, f.handle_on_time, f.verify_done,
            f.verify_on_time, f.satisfied, f.basically_satisfied, f.dissatisfied
-    FROM (VALUES
+    FROM places AS cell
+    CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from cell.path), '/')::uuid[]) AS a(place_id)
+    CROSS JOIN (VALUES
         (timezone(interval '08:00', m.created_at)::date, 1, 0, 0, 0::bigint, 0, 0, 0, 0, 0, 0, 0, 0, 0),
         (timezone(interval '08:00', m.closed_at)::date, 0,
          (m.status = 'closed' AND m.merged_into_id IS NULL)::int, (m.merged_into_id IS NOT NULL)::int,
@@ -50,43 +55,64 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
          1, (NOT m.verify_late)::int, 0, 0, 0)
     ) AS f(day, reported, closed, merged, handle_seconds, accept_done, accept_on_time, handle_done,
            handle_on_time, verify_done, verify_on_time, satisfied, basically_satisfied, dissatisfied)
-    WHERE m.grid_cell_id IS NOT NULL AND f.day IS NOT NULL
+    WHERE cell.id = m.grid_cell_id AND f.day IS NOT NULL
 $$
 """
 
 _SUMS = ", ".join(f"sum(f.{name} * f.sign)" for name in MEASURES)
 _ADD = ", ".join(f"{name} = t.{name} + excluded.{name}" for name in MEASURES)
 _NONZERO = " OR ".join(f"sum(f.{name} * f.sign) <> 0" for name in MEASURES)
+_MONTH_SUMS = ", ".join(f"sum(f.{name} * f.sign)" for name in MONTHLY)
+_MONTH_ADD = ", ".join(f"{name} = t.{name} + excluded.{name}" for name in MONTHLY)
+_MONTH_NONZERO = " OR ".join(f"sum(f.{name} * f.sign) <> 0" for name in MONTHLY)
 
-# The old row's contribution is taken away and the new one's added, in the change's transaction;
-# rows are locked in key order so two changes never deadlock on the same facts.
+# The old row's contribution is taken away and the new one's added, when the change's transaction
+# commits (a deferred constraint trigger: a district's row of the day is locked only while the
+# commit runs, not for the whole request); rows are locked in key order, so two commits never
+# deadlock on the same facts.
 TRIGGER_FUNCTION = f"""
 CREATE FUNCTION matter_facts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO matter_day_facts AS t (grid_cell_id, day, category_id, {", ".join(MEASURES)})
-    SELECT f.grid_cell_id, f.day, f.category_id, {_SUMS}
+    INSERT INTO matter_day_facts AS t (place_id, day, category_id, {", ".join(MEASURES)})
+    SELECT f.place_id, f.day, f.category_id, {_SUMS}
     FROM (SELECT 1 AS sign, * FROM matter_facts(NEW) UNION ALL SELECT -1, * FROM matter_facts(OLD)) AS f
-    GROUP BY f.grid_cell_id, f.day, f.category_id
+    GROUP BY f.place_id, f.day, f.category_id
     HAVING {_NONZERO}
-    ORDER BY f.grid_cell_id, f.day, f.category_id
-    ON CONFLICT (grid_cell_id, day, category_id) DO UPDATE SET {_ADD};
+    ORDER BY f.place_id, f.day, f.category_id
+    ON CONFLICT (place_id, day, category_id) DO UPDATE SET {_ADD};
+    -- closings and ratings per place and month, for the assessment's whole months (a new report
+    -- adds nothing here, so intake never waits on a district's month)
+    INSERT INTO matter_month_facts AS t (place_id, month, {", ".join(MONTHLY)})
+    SELECT f.place_id, date_trunc('month', f.day)::date, {_MONTH_SUMS}
+    FROM (SELECT 1 AS sign, * FROM matter_facts(NEW) UNION ALL SELECT -1, * FROM matter_facts(OLD)) AS f
+    GROUP BY f.place_id, date_trunc('month', f.day)
+    HAVING {_MONTH_NONZERO}
+    ORDER BY 1, 2
+    ON CONFLICT (place_id, month) DO UPDATE SET {_MONTH_ADD};
     RETURN NULL;
 END
 $$
 """
 
 TRIGGER = """
-CREATE TRIGGER matter_facts AFTER INSERT OR DELETE OR UPDATE OF
+CREATE CONSTRAINT TRIGGER matter_facts AFTER INSERT OR DELETE OR UPDATE OF
     status, grid_cell_id, category_id, created_at, closed_at, rating, merged_into_id,
     accept_done_at, accept_late, handle_done_at, handle_late, verify_done_at, verify_late
-ON matters FOR EACH ROW EXECUTE FUNCTION matter_facts_apply()
+ON matters DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION matter_facts_apply()
 """
 
 REBUILD = f"""
-INSERT INTO matter_day_facts (grid_cell_id, day, category_id, {", ".join(MEASURES)})
-SELECT f.grid_cell_id, f.day, f.category_id, {", ".join(f"sum(f.{name})" for name in MEASURES)}
+INSERT INTO matter_day_facts (place_id, day, category_id, {", ".join(MEASURES)})
+SELECT f.place_id, f.day, f.category_id, {", ".join(f"sum(f.{name})" for name in MEASURES)}
 FROM matters AS m, LATERAL matter_facts(m) AS f
-GROUP BY f.grid_cell_id, f.day, f.category_id
+GROUP BY f.place_id, f.day, f.category_id
+"""
+
+REBUILD_MONTHS = f"""
+INSERT INTO matter_month_facts (place_id, month, {", ".join(MONTHLY)})
+SELECT place_id, date_trunc('month', day)::date, {", ".join(f"sum({name})" for name in MONTHLY)}
+FROM matter_day_facts GROUP BY place_id, date_trunc('month', day)
+HAVING {" OR ".join(f"sum({name}) <> 0" for name in MONTHLY)}
 """
 
 LIMITS = """
@@ -119,7 +145,7 @@ def _backfill_stage(stage: str, inside: str) -> str:
 
 def upgrade() -> None:
     op.create_table('matter_day_facts',
-    sa.Column('grid_cell_id', sa.Uuid(), nullable=False),
+    sa.Column('place_id', sa.Uuid(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('category_id', sa.Uuid(), nullable=False),
     sa.Column('reported', sa.Integer(), server_default='0', nullable=False),
@@ -135,9 +161,17 @@ def upgrade() -> None:
     sa.Column('satisfied', sa.Integer(), server_default='0', nullable=False),
     sa.Column('basically_satisfied', sa.Integer(), server_default='0', nullable=False),
     sa.Column('dissatisfied', sa.Integer(), server_default='0', nullable=False),
-    sa.PrimaryKeyConstraint('grid_cell_id', 'day', 'category_id', name=op.f('pk_matter_day_facts'))
+    sa.PrimaryKeyConstraint('place_id', 'day', 'category_id', name=op.f('pk_matter_day_facts'))
     )
-    op.create_index('ix_matter_day_facts_day', 'matter_day_facts', ['day'], unique=False)
+    op.create_table('matter_month_facts',
+    sa.Column('place_id', sa.Uuid(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('closed', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('satisfied', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('basically_satisfied', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('dissatisfied', sa.Integer(), server_default='0', nullable=False),
+    sa.PrimaryKeyConstraint('place_id', 'month', name=op.f('pk_matter_month_facts'))
+    )
     op.add_column('matters', sa.Column('accept_done_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('matters', sa.Column('accept_late', sa.Boolean(), nullable=True))
     op.add_column('matters', sa.Column('handle_done_at', sa.DateTime(timezone=True), nullable=True))
@@ -146,6 +180,10 @@ def upgrade() -> None:
     op.add_column('matters', sa.Column('verify_late', sa.Boolean(), nullable=True))
     op.add_column('visit_coverage', sa.Column('visits', sa.Integer(), server_default='0', nullable=False))
     op.add_column('visit_coverage', sa.Column('late', sa.Integer(), server_default='0', nullable=False))
+    op.create_index('ix_matters_open_cell', 'matters', ['grid_cell_id'], unique=False,
+                    postgresql_include=['status', 'stage_due_at'],
+                    postgresql_where=sa.text("status IN ('submitted', 'accepted', 'registered', 'dispatched', "
+                                             "'handled', 'verified')"))
     for stage in STAGE_STATUSES:
         op.create_check_constraint(op.f(f"ck_matters_{stage}_done_and_late"), "matters",
                                    f"({stage}_done_at IS NULL) = ({stage}_late IS NULL)")
@@ -162,12 +200,14 @@ def upgrade() -> None:
     op.execute(TRIGGER_FUNCTION)
     op.execute(TRIGGER)
     op.execute(REBUILD)
+    op.execute(REBUILD_MONTHS)
 
 
 def downgrade() -> None:
     op.execute("DROP TRIGGER matter_facts ON matters")
     op.execute("DROP FUNCTION matter_facts_apply()")
     op.execute("DROP FUNCTION matter_facts(matters)")
+    op.drop_index('ix_matters_open_cell', table_name='matters')
     for stage in reversed(STAGE_STATUSES):
         op.drop_constraint(op.f(f"ck_matters_{stage}_done_and_late"), "matters", type_="check")
     op.drop_column('visit_coverage', 'late')
@@ -178,5 +218,5 @@ def downgrade() -> None:
     op.drop_column('matters', 'handle_done_at')
     op.drop_column('matters', 'accept_late')
     op.drop_column('matters', 'accept_done_at')
-    op.drop_index('ix_matter_day_facts_day', table_name='matter_day_facts')
+    op.drop_table('matter_month_facts')
     op.drop_table('matter_day_facts')

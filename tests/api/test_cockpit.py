@@ -134,8 +134,16 @@ def test_the_rebuild_command_recomputes_the_table(app, db, client, as_user):
     report(client, as_user, db)
     db.execute(text("DELETE FROM matter_day_facts"))
     assert facts.differences(db)
-    assert facts.rebuild(db) >= 1
+    assert facts.rebuild(db) >= 4  # the cell, community, street and district of today's report at least
     assert facts.differences(db) == {}
+
+
+def test_each_place_holds_the_sum_of_its_cells(client, as_user, db):
+    """A matter counts once for its cell and once for each place above it."""
+    report(client, as_user, db)
+    rows = db.execute(text("SELECT p.kind, sum(f.reported) FROM matter_day_facts f JOIN places p ON p.id = f.place_id "
+                           "GROUP BY p.kind")).all()
+    assert dict(rows) == {"grid_cell": 1, "community": 1, "street": 1, "district": 1}
 
 
 def _visit(household, visited_at):
@@ -154,7 +162,8 @@ def test_visits_synced_more_than_a_day_late_count_against_timely_reporting(clien
     assert client.post("/api/v1/visits/sync", json={"visits": batch}, headers=as_user("grid_member")).status_code == 200
     rows = db.scalars(select(VisitCoverage).where(VisitCoverage.grid_cell_id == cell.id)).all()
     assert sum(r.visits for r in rows) == len(batch) and sum(r.late for r in rows) == 1
-    ranked = client.get("/api/v1/assessment?level=grid_cell&page_size=100",
+    months = {"from_month": (today() - timedelta(days=3)).strftime("%Y-%m"), "to_month": today().strftime("%Y-%m")}
+    ranked = client.get("/api/v1/assessment", query_string={"level": "grid_cell", "page_size": 100, **months},
                         headers=as_user("community_staff")).get_json()
     mine = next(r for r in ranked if r["place"]["code"] == LIJIANGLU_1)
     assert mine["timely_reporting_percent"] == 66.7
@@ -192,10 +201,36 @@ def test_assessment_ranks_every_place_by_the_mean_of_its_figures(client, as_user
     assert {r["place"]["kind"] for r in communities} == {"community"}
     lijianglu = next(r for r in communities if r["place"]["code"] == "411104001001")
     assert lijianglu["mediation_success_percent"] == 50.0
-    earlier = client.get("/api/v1/assessment?from=2025-01-01&to=2025-01-31", headers=as_user("street_admin")).get_json()
+    earlier = client.get("/api/v1/assessment?from_month=2025-01&to_month=2025-01",
+                         headers=as_user("street_admin")).get_json()
     assert all(r["mediation_success_percent"] is None and r["satisfaction_percent"] is None for r in earlier)
     assert client.get("/api/v1/assessment", headers=as_user("grid_member")).status_code == 403
     assert client.get("/api/v1/assessment?level=house", headers=staff).status_code == 422
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("from_month=2026-05&to_month=2026-04", "to_month"),
+    ("from_month=2025-01&to_month=2026-01", "from_month"),  # thirteen months
+    ("from_month=2026-13", "from_month"),
+    ("to_month=26-01", "to_month"),
+])
+def test_assessment_months_are_checked(client, as_user, query, field):
+    response = client.get(f"/api/v1/assessment?{query}", headers=as_user("street_admin"))
+    assert response.status_code == 422 and list(response.get_json()["errors"]) == [field]
+
+
+def test_month_facts_are_the_sums_of_the_days(client, as_user, db):
+    """Closings and ratings per month equal the days' figures; a report alone adds no month row."""
+    matter = report(client, as_user, db)
+    assert db.execute(text("SELECT count(*) FROM matter_month_facts WHERE closed + satisfied + basically_satisfied"
+                           " + dissatisfied <> 0")).scalar() == 0
+    _close(client, as_user, db, matter)
+    act(client, as_user("resident"), matter, "rate", rating="satisfied")
+    month = today().replace(day=1)
+    rows = db.execute(text("SELECT p.kind, m.closed, m.satisfied FROM matter_month_facts m JOIN places p "
+                           "ON p.id = m.place_id WHERE m.month = :month AND m.closed <> 0"), {"month": month}).all()
+    assert sorted(rows) == [("community", 1, 1), ("district", 1, 1), ("grid_cell", 1, 1), ("street", 1, 1)]
+    _exact(db)
 
 
 def test_working_days_and_weeks_of_a_period():

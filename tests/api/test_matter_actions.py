@@ -49,3 +49,16 @@ def test_the_units_staff_may_dispatch_to(client, as_user, db):
     act(client, staff, matter_id, "register")
     assert act(client, staff, matter_id, "dispatch", unit_id=units[0]["id"]).status_code == 200
     assert client.get("/api/v1/handling-units", headers=as_user("resident")).status_code == 403
+
+
+def test_the_list_finds_a_number_and_the_open_ones(client, as_user, db):
+    kept, rejected = report(client, as_user, db), report(client, as_user, db)
+    staff = as_user("community_staff")
+    act(client, staff, rejected, "reject", note="重复上报")
+    number = client.get(f"/api/v1/matters/{kept}", headers=staff).get_json()["number"]
+    assert [m["id"] for m in client.get(f"/api/v1/matters?number={number}", headers=staff).get_json()] == [kept]
+    assert client.get(f"/api/v1/matters?number={number}", headers=as_user("grid_member_2")).get_json() == []  # not theirs
+    open_ids = {m["id"] for m in client.get("/api/v1/matters?open=true&page_size=100", headers=staff).get_json()}
+    done_ids = {m["id"] for m in client.get("/api/v1/matters?open=false&page_size=100", headers=staff).get_json()}
+    assert kept in open_ids and rejected not in open_ids and rejected in done_ids and kept not in done_ids
+    assert client.get("/api/v1/matters?number=0", headers=staff).status_code == 422

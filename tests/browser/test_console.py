@@ -41,6 +41,11 @@ def console_url(app, tmp_path_factory):
     finally:
         engine = create_engine(app.config["DATABASE_URL"])
         with engine.begin() as conn:
+            mine = "SELECT id FROM matters WHERE description LIKE :m"
+            conn.execute(text("DELETE FROM outbox WHERE topic LIKE 'incident.%'"))
+            conn.execute(text("DELETE FROM notifications WHERE topic LIKE 'incident.%'"))
+            conn.execute(text(f"DELETE FROM incidents WHERE matter_id IN ({mine})"), {"m": f"{MARK}%"})  # noqa: S608
+            conn.execute(text(f"UPDATE matters SET merged_into_id = NULL WHERE id IN ({mine})"), {"m": f"{MARK}%"})  # noqa: S608
             conn.execute(text("DELETE FROM matters WHERE description LIKE :m"), {"m": f"{MARK}%"})
             # the demo responder's phone reported a position: back to the demo's
             conn.execute(text("DELETE FROM responder_tracks"))
@@ -66,7 +71,10 @@ def page(browser, request):
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
+    failed = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None)
     page.problems = problems
+    page.failed = failed  # answers of 400 and above (the first /me before logging in is a 401)
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
@@ -169,14 +177,77 @@ def test_staff_open_a_matter_and_move_it_one_step(page, console_url):
     expect(page.locator("[data-field=status]")).to_have_text("已派遣")
 
 
+def _open_matter(page, console_url, username, number, tab="待受理"):
+    _log_in(page, console_url, username)
+    expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+    page.get_by_role("link", name="事件办理").click()
+    page.get_by_role("tab", name=tab).click()
+    page.get_by_role("link", name=number, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"事件 {number}")
+
+
+def test_staff_merge_a_duplicate_and_raise_an_incident(page, console_url):
+    original, duplicate = str(_report(page, console_url)), str(_report(page, console_url))
+    _open_matter(page, console_url, "community_staff", duplicate)
+    merge = page.get_by_role("form", name="合并重复事件")
+    nearby = merge.get_by_label("附近同类事件")
+    nearby.select_option(nearby.locator("option", has_text=f"{original} · ").get_attribute("value"))
+    merge.get_by_role("button", name="合并到原事件").click()
+    expect(page.locator("[data-field=status]")).to_have_text("已办结")
+    page.get_by_role("link", name="原事件").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"事件 {original}")
+    raise_incident = page.get_by_role("form", name="升级为突发事件")
+    raise_incident.get_by_role("button", name="升级为突发事件").click()  # no level or note: the browser refuses
+    expect(page.locator("[data-field=incident]")).to_have_count(0)
+    raise_incident.get_by_label("事件等级").select_option("IV")
+    raise_incident.get_by_label("情况说明").fill(f"{MARK}：路灯倒伏压住电线")
+    raise_incident.get_by_role("button", name="升级为突发事件").click()
+    expect(page.locator("[data-field=incident]")).to_have_text("已升级为突发事件")
+    assert [f for f in page.failed if not f.endswith("/api/v1/me")] == [], page.failed
+
+
+def test_the_handling_unit_reports_its_work_with_a_photo(page, console_url, tmp_path):
+    from PIL import Image
+
+    number = str(_report(page, console_url))
+    _open_matter(page, console_url, "community_staff", number)
+    for step in ("受理", "立案"):
+        page.get_by_role("button", name=step, exact=True).click()
+        expect(page.locator("ol.timeline")).to_contain_text(step)
+    page.get_by_label("派遣给").select_option(label="召陵区城市管理局（演示）")
+    page.get_by_role("button", name="派遣", exact=True).click()
+    expect(page.locator("[data-field=status]")).to_have_text("已派遣")
+    page.get_by_role("button", name="退出").click()
+    photo = tmp_path / "done.jpg"
+    Image.new("RGB", (320, 240), (30, 140, 60)).save(photo, format="JPEG")
+    _open_matter(page, console_url, "unit_staff", number, tab="已派遣")
+    handle = page.get_by_role("form", name="处置完成")
+    handle.get_by_label("处置情况").fill("已更换灯具")
+    handle.get_by_label("照片（最多 9 张）").set_input_files(str(photo))
+    handle.get_by_role("button", name="处置完成").click()
+    expect(page.locator("[data-field=status]")).to_have_text("已处置")
+    expect(page.locator(".photos img")).to_have_count(1)
+    expect(page.locator("ol.timeline")).to_contain_text("处置：已更换灯具")
+    assert [f for f in page.failed if not f.endswith("/api/v1/me")] == [], page.failed
+
+
 def test_a_leader_reads_the_cockpit_charts(page, console_url):
     _log_in(page, console_url, "street_admin")
     expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
     page.get_by_role("link", name="驾驶舱").click()
-    for title in ("事件（按状态）", "本周敲门走访覆盖率", "信访（在办与超期）", "突发事件（按等级）"):
+    for title in ("事件趋势（每日上报与结案）", "事件类别（大类）", "各环节按时办结率", "在办事件（按状态）",
+                  "本周敲门走访覆盖率", "重点人员按期跟进率", "信访（在办、超期、越级）", "突发事件（按等级）"):
         chart = page.get_by_role("img", name=title)
         expect(chart).to_have_attribute("data-rendered", "true", timeout=20_000)
         expect(chart.locator("canvas")).to_have_count(1)
+    kpis = page.get_by_label("主要指标")
+    expect(kpis).to_contain_text("上报事件")
+    expect(kpis).to_contain_text("满意率")
+    ranking = page.get_by_role("table", name="考核排名")
+    expect(ranking.locator("tbody tr")).to_have_count(4)  # 天桥街道's four communities, ranked
+    expect(ranking.locator("tbody tr").first).to_contain_text("漓江路社区")  # the demo's only patrolled community
+    page.get_by_label("统计期间").select_option(label="近一年")
+    expect(page.get_by_role("img", name="事件趋势（每日上报与结案）")).to_have_attribute("data-rendered", "true")
     assert not [p for p in page.problems if "Content Security Policy" in p or "Error" in p], page.problems
 
 
@@ -193,8 +264,14 @@ def test_the_ledger_exports_to_excel_exactly_as_filtered(page, console_url, tmp_
     status = page.get_by_role("status")
     expect(status).to_contain_text("共")
     shown = int(status.inner_text().split("共 ")[1].split(" 条")[0])
-    assert shown >= 1
-    expect(page.locator("table.list tbody tr")).to_have_count(shown)
+    assert shown > 50  # the demo's half year of closed matters: more than a page
+    rows = page.locator("table.list tbody tr")
+    expect(rows).to_have_count(50)
+    first_of_page_1 = rows.first.inner_text()
+    page.get_by_role("navigation", name="翻页").get_by_role("link", name="下一页").click()
+    expect(status).to_contain_text("第 2/")
+    expect(rows).to_have_count(min(50, shown - 50))
+    assert rows.first.inner_text() != first_of_page_1
     with page.expect_download() as download:
         page.get_by_role("link", name="导出 Excel").click()
     saved = tmp_path / "ledger.xlsx"
