@@ -15,6 +15,8 @@ from api.i18n import register_messages
 from models.db import db_session
 
 MAX_PAGE_SIZE = 100
+# lists of figures per place (a few numbers each): a map colours a whole district's cells in a few pages
+PLACE_FIGURES_MAX = 1000
 
 
 class ErrorSchema(ma.Schema):

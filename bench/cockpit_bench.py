@@ -8,7 +8,8 @@ SELECT, 100,000 per transaction), then the per-day figures rebuilt from them.
 
 Measured through the whole app in-process, each beside the ``GET /api/v1/me`` baseline of the run:
 the matter figures for a district / street / community over 30 and 365 days, the assessment
-ranking of streets and of communities, and the live per-place counts (``/matters/stats``). Then
+ranking of streets and of communities for a month and for twelve, and the per-place counts of
+``/matters/stats`` (open from the matters, closed from the month facts). Then
 the same year of the district summed straight from the matters (what the figures would cost
 without the facts), and the cost of the trigger on intake: ``POST /api/v1/matters`` with it on
 and off, alternating blocks. Results in bench/results/cockpit.json.
@@ -75,7 +76,8 @@ def _users(conn, password_hash: str) -> dict:
     for name, place in (("district_admin", district), ("street_admin", street), ("community_staff", community),
                         ("grid_member", community)):
         rows.write(f"{ids[name]}\tbench_{name}\t{name}\t{name}\t{place}\t{password_hash}\n")
-    residents = []
+    residents, reporter = [], uuid.uuid4()  # the history's reporter: a resident who is no one's caller
+    rows.write(f"{reporter}\tbench_reporter\t历史上报人\tresident\t{community}\t{password_hash}\n")
     for index in range(RESIDENTS):
         resident = uuid.uuid4()
         residents.append(f"bench_resident_{index}")
@@ -90,7 +92,7 @@ def _users(conn, password_hash: str) -> dict:
                     (cell,))
         point = cur.fetchone()
     conn.commit()
-    return {"ids": ids, "residents": residents, "point": point, "unit": unit}
+    return {"ids": ids, "residents": residents, "point": point, "unit": unit, "reporter": reporter}
 
 
 def generate_matters(conn, n: int, *, reporter_id, unit_id, batch: int = 100_000) -> None:
@@ -146,7 +148,7 @@ def main() -> None:
     people = _users(conn, passwords.hash_password(passwords.hasher_from(app.config), PASSWORD))
 
     started = time.perf_counter()
-    generate_matters(conn, n_matters, reporter_id=people["ids"]["community_staff"], unit_id=people["unit"])
+    generate_matters(conn, n_matters, reporter_id=people["reporter"], unit_id=people["unit"])
     generate_seconds = time.perf_counter() - started
     print(f"generated {generated['counts']['grid_cell']} cells and {n_matters} matters in {generate_seconds:.0f} s",
           flush=True)
@@ -176,17 +178,23 @@ def main() -> None:
     runs = int(os.environ.get("BENCH_REQUESTS", "60"))
     today = datetime.now(UTC).date()
     last_year = f"/api/v1/matters/figures?from={(today - timedelta(days=364)).isoformat()}&to={today.isoformat()}"
+    this_month = today.strftime("%Y-%m")
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    year_ago = (today.replace(day=1) - timedelta(days=330)).strftime("%Y-%m")  # eleven months back: twelve in all
     cases = [
         ("baseline_me", district, "/api/v1/me"),
         ("figures_district_30d", district, "/api/v1/matters/figures"),
         ("figures_district_365d", district, last_year),
         ("figures_street_365d", street, last_year),
         ("figures_community_30d", community, "/api/v1/matters/figures"),
-        ("assessment_streets_30d", district, "/api/v1/assessment?level=street&page_size=50"),
-        ("assessment_communities_30d", district, "/api/v1/assessment?level=community&page_size=50"),
-        ("assessment_communities_365d", district, last_year.replace("/matters/figures", "/assessment")
-         + "&level=community&page_size=50"),
+        ("assessment_streets_month", district, f"/api/v1/assessment?level=street&from_month={last_month}"
+         f"&to_month={last_month}&page_size=50"),
+        ("assessment_communities_month", district, f"/api/v1/assessment?level=community&from_month={last_month}"
+         f"&to_month={last_month}&page_size=50"),
+        ("assessment_communities_12_months", district, f"/api/v1/assessment?level=community&from_month={year_ago}"
+         f"&to_month={this_month}&page_size=50"),
         ("stats_streets_live", district, "/api/v1/matters/stats?level=street"),
+        ("stats_cells_community", community, "/api/v1/matters/stats?level=grid_cell&page_size=100"),
         ("baseline_me_again", district, "/api/v1/me"),
     ]
     for name, headers, path in cases:

@@ -121,6 +121,9 @@ class Matter(Base):
     address: Mapped[str | None] = mapped_column(String(200))
     location = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
     grid_cell_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
+    # the cell's place path, kept with the cell: "matters under an area" is one prefix range of an
+    # index, not a list of the area's cells (a district has thousands)
+    place_path: Mapped[str | None] = mapped_column(String(200))
     needs_placement: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false(), default=False)
     source: Mapped[MatterSource] = mapped_column(str_enum(MatterSource, "matter_source"), nullable=False)
     reporter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
@@ -160,12 +163,15 @@ class Matter(Base):
 
     __table_args__ = (
         Index("ix_matters_status_created", "status", "created_at"),
-        # the open matters of a place, counted without touching the (many more) closed ones
-        Index("ix_matters_open_cell", "grid_cell_id", postgresql_include=["status", "stage_due_at"],
+        Index("ix_matters_place_path", "place_path", postgresql_ops={"place_path": "text_pattern_ops"}),
+        # the open matters of an area, counted without touching the (many more) closed ones
+        Index("ix_matters_open_path", "place_path", postgresql_ops={"place_path": "text_pattern_ops"},
+              postgresql_include=["status", "stage_due_at"],
               postgresql_where=text("status IN ('submitted', 'accepted', 'registered', 'dispatched', 'handled', "
                                     "'verified')")),
         CheckConstraint("length(description) BETWEEN 1 AND 2000", name="description_length"),
         CheckConstraint("(grid_cell_id IS NULL) = needs_placement", name="placed_or_flagged"),
+        CheckConstraint("(grid_cell_id IS NULL) = (place_path IS NULL)", name="path_with_cell"),
         CheckConstraint("reporter_id IS NOT NULL OR open311_key_id IS NOT NULL", name="reported_by_someone"),
         CheckConstraint("status <> 'dispatched' OR unit_id IS NOT NULL OR assignee_id IS NOT NULL",
                         name="dispatched_to_someone"),

@@ -8,9 +8,9 @@ from sqlalchemy import create_engine, text
 from api.cockpit import facts
 
 COPY_A_MATTER = text("""
-    INSERT INTO matters (category_id, description, location, grid_cell_id, needs_placement, source, reporter_id,
-                         status, level, stage_started_at, stage_due_at)
-    SELECT category_id, '提交测试', location, grid_cell_id, false, source, reporter_id, 'submitted', 'grid',
+    INSERT INTO matters (category_id, description, location, grid_cell_id, place_path, needs_placement, source,
+                         reporter_id, status, level, stage_started_at, stage_due_at)
+    SELECT category_id, '提交测试', location, grid_cell_id, place_path, false, source, reporter_id, 'submitted', 'grid',
            now(), now() + interval '2 hours'
     FROM matters WHERE grid_cell_id IS NOT NULL ORDER BY number LIMIT 1
     RETURNING id

@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 
 MATTERS_SQL = """
-WITH cells AS (SELECT array_agg(id ORDER BY code) AS ids, array_agg(ST_PointOnSurface(boundary) ORDER BY code) AS points
+WITH cells AS (SELECT array_agg(id ORDER BY code) AS ids, array_agg(ST_PointOnSurface(boundary) ORDER BY code) AS points,
+                      array_agg(path ORDER BY code) AS paths
                FROM places WHERE kind = 'grid_cell' AND path LIKE %(path)s || '%%'),
      cats AS (SELECT array_agg(c.id ORDER BY c.code) AS ids, array_agg(c.name ORDER BY c.code) AS names,
                      array_agg(coalesce(c.accept_hours, p.accept_hours) ORDER BY c.code) AS a,
@@ -45,10 +46,10 @@ WITH cells AS (SELECT array_agg(id ORDER BY code) AS ids, array_agg(ST_PointOnSu
      done AS (
         SELECT t.*, least(t.handled_at + make_interval(secs => t.v * 3600 * 1.2 * t.r_v ^ 2), %(now)s::timestamptz) AS verified_at
         FROM timed t)
-INSERT INTO matters (category_id, description, location, grid_cell_id, needs_placement, source, reporter_id, status,
+INSERT INTO matters (category_id, description, location, grid_cell_id, place_path, needs_placement, source, reporter_id, status,
                      level, unit_id, rating, closed_at, stage_started_at, stage_due_at, created_at, updated_at,
                      accept_done_at, accept_late, handle_done_at, handle_late, verify_done_at, verify_late)
-SELECT cats.ids[d.ki], cats.names[d.ki] || %(label)s, cells.points[d.ci], cells.ids[d.ci], false, 'app', %(reporter)s,
+SELECT cats.ids[d.ki], cats.names[d.ki] || %(label)s, cells.points[d.ci], cells.ids[d.ci], cells.paths[d.ci], false, 'app', %(reporter)s,
        d.status, 'grid',
        CASE WHEN d.status IN ('dispatched', 'handled', 'verified', 'closed') THEN %(unit)s::uuid END,
        CASE WHEN d.status = 'closed' AND d.r_rate < 0.55 THEN 'satisfied'

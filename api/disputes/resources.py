@@ -18,7 +18,7 @@ from api.disputes.schemas import (
     StatsArgsSchema,
     StatsSchema,
 )
-from api.extensions import Blueprint, ErrorSchema, QueryPage
+from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema, QueryPage
 from api.idempotency import commit, idempotent
 from api.policy import get_or_404
 from models import Dispute
@@ -61,7 +61,7 @@ class Stats(MethodView):
     @authenticated("disputes.read")
     @blp.arguments(StatsArgsSchema, location="query")
     @blp.response(200, StatsSchema(many=True))
-    @blp.paginate(Page, page_size=100)
+    @blp.paginate(Page, page_size=100, max_page_size=PLACE_FIGURES_MAX)
     def get(self, args):
         """Registered, open and closed disputes and the mediation success rate (agreements ÷ closed)
         per grid cell, community and street within scope; `level` keeps one of them."""

@@ -12,7 +12,7 @@ from flask_smorest import Page
 from api import audit
 from api.context import authenticated, cipher, scope
 from api.errors import ValidationFailed
-from api.extensions import Blueprint, ErrorSchema, audited_page
+from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema, audited_page
 from api.governance import service
 from api.governance.schemas import (
     AlertArgsSchema,
@@ -84,7 +84,7 @@ def make_blueprint(kind: service.Kind, path: str, title: str, create_schema) -> 
         @authenticated(read)
         @blp.arguments(AlertArgsSchema, location="query")
         @blp.response(200, AlertSchema(many=True))
-        @blp.paginate(Page, page_size=100)
+        @blp.paginate(Page, page_size=100, max_page_size=PLACE_FIGURES_MAX)
         def get(self, args):
             """Overdue follow-ups per grid cell, community and street within scope (预警), with how
             many are at high attention; `level` keeps one of them. Counts only, no names."""

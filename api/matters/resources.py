@@ -11,7 +11,7 @@ from api import audit, ratelimit
 from api.auth.schemas import UnitRefSchema
 from api.context import actor, authenticated, scope
 from api.emergency import incidents
-from api.extensions import Blueprint, ErrorSchema, QueryPage, view_page
+from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema, QueryPage, view_page
 from api.geo.coords import to_wgs84
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
@@ -208,7 +208,7 @@ class Stats(MethodView):
     @authenticated("matters.export")
     @blp.arguments(MatterStatsArgsSchema, location="query")
     @blp.response(200, MatterStatsSchema(many=True))
-    @blp.paginate(Page, page_size=100)
+    @blp.paginate(Page, page_size=100, max_page_size=PLACE_FIGURES_MAX)
     def get(self, args):
         """Matters per grid cell, community and street of your area (`level` keeps one; places with
         none included): open, overdue, to accept, closed — the map's colours, the cockpit's ranks."""

@@ -21,7 +21,7 @@ from api.errors import NotFound, ValidationFailed
 from api.grids.service import locate
 from api.matters.workflow import OPEN
 from api.photos.service import attach
-from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped, under
+from api.policy import Scope, get_or_404, scope_rule, scoped, under
 from api.rollup import LEVELS, roll_up
 from models import (
     HandlingUnit,
@@ -71,7 +71,7 @@ def _matter_rule(scope: Scope) -> ColumnElement[bool]:
         clauses.append(Matter.unit_id == scope.unit_id)
     if scope.role not in AREA_ROLES:
         return or_(*clauses)  # residents, handling units, responders: never a whole area
-    clauses.append(Matter.grid_cell_id.in_(cells_under(scope.place_paths)))
+    clauses.append(under(Matter.place_path, scope.place_paths))
     if scope.role == Role.district_admin:
         # matters that landed outside every cell wait for the district to place them by hand
         clauses.append(Matter.grid_cell_id.is_(None))
@@ -156,6 +156,7 @@ def submit(db: Session, reporter: User | None, data: dict, *, open311_key=None, 
     matter = Matter(
         id=uuid.uuid4(), category_id=category.id, description=data["description"], address=data.get("address"),
         location=from_shape(Point(lng, lat), srid=4326), grid_cell_id=cell.id if cell else None,
+        place_path=cell.path if cell else None,
         needs_placement=cell is None, source=source, reporter_id=reporter.id if reporter else None,
         open311_key_id=open311_key.id if open311_key else None, external_contact=contact or None,
         anonymous=data.get("anonymous", False),

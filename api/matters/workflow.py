@@ -193,7 +193,7 @@ def apply(db: Session, scope: Scope, actor: User, matter: Matter, action: str, d
         if data.get("grid_cell_id") is None:
             raise ValidationFailed({"grid_cell_id": [Msg.cell_required]})
         cell = get_or_404(db, GridCell, data["grid_cell_id"], scope, field="grid_cell_id")
-        matter.grid_cell_id, matter.needs_placement = cell.id, False
+        matter.grid_cell_id, matter.place_path, matter.needs_placement = cell.id, cell.path, False
         event_data["grid_cell_id"] = str(cell.id)
     elif action == "supervise":
         matter.supervised = True

@@ -8,7 +8,7 @@ from flask_smorest import Page
 
 from api import audit
 from api.context import actor, authenticated, cipher, scope
-from api.extensions import Blueprint, ErrorSchema, audited_page
+from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema, audited_page
 from api.idempotency import commit, idempotent
 from api.petitions import flow, service
 from api.petitions.deadlines import Rules
@@ -59,7 +59,7 @@ class Stats(MethodView):
     @authenticated("petitions.write")
     @blp.arguments(PetitionStatsArgsSchema, location="query")
     @blp.response(200, PetitionStatsSchema(many=True))
-    @blp.paginate(Page, page_size=100)
+    @blp.paginate(Page, page_size=100, max_page_size=PLACE_FIGURES_MAX)
     def get(self, args):
         """Petition figures per grid cell, community and street within scope (`level` keeps one;
         `received_from` / `received_to` a period): registered, open, overdue, collective, repeats, by

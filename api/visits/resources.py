@@ -11,7 +11,7 @@ from flask_smorest import Page
 from api import audit
 from api.context import actor, authenticated, cipher, scope
 from api.errors import DomainError
-from api.extensions import Blueprint, rows_page, view_page
+from api.extensions import PLACE_FIGURES_MAX, Blueprint, rows_page, view_page
 from api.geo.fields import point_out
 from api.policy import get_or_404
 from api.visits import service
@@ -80,7 +80,7 @@ class Plan(MethodView):
     @authenticated("visits.read")
     @blp.arguments(PlanArgsSchema, location="query")
     @blp.response(200, PlanItemSchema(many=True))
-    @blp.paginate(Page, page_size=100)
+    @blp.paginate(Page, page_size=100, max_page_size=PLACE_FIGURES_MAX)
     def get(self, args):
         """The week's door-knock plan: the households of the caller's cells (staff: any cell under
         them, `grid_cell_id`), whether each was visited that ISO week, when last, and what is due —

@@ -61,6 +61,16 @@ export async function getPage(path) {
 
 export const get = (path) => request("GET", path);
 
+// Every row of a list of figures per place, a thousand a page (a district's cells in a few pages).
+export async function getAll(path) {
+  const size = 1000;
+  const url = (page) => `${path}${path.includes("?") ? "&" : "?"}page=${page}&page_size=${size}`;
+  const first = await getPage(url(1));
+  const pages = Math.ceil(first.total / size);
+  const rest = await Promise.all(Array.from({length: Math.max(0, pages - 1)}, (_, i) => getPage(url(i + 2))));
+  return first.items.concat(...rest.map((p) => p.items));
+}
+
 // How many a list holds (its X-Pagination total), reading a single row.
 export async function count(path) {
   return (await getPage(`${path}${path.includes("?") ? "&" : "?"}page_size=1`)).total;

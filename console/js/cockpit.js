@@ -151,11 +151,28 @@ async function render(body, me, days, manager, level) {
               data: levels.map((l, i) => ({name: `${l} 级`, value: incidentCounts[i]}))}],
   });
 
-  if (manager) {
-    const ranking = await get(`/api/v1/assessment?level=${level}&from=${from}&to=${to}&page_size=20`);
-    body.append(el("section", {class: "panel wide"},
-      el("h2", {}, `考核排名（${LEVEL_NAMES[level]}，前 20）`),
-      el("p", {class: "legend"}, "综合得分为四项指标中有数据者的平均值；无数据的地区排在最后。"),
-      rankingTable(ranking)));
+  if (manager) body.append(await rankingPanel(level));
+}
+
+// 考核排名: whole months, as assessments are made; last month by default (this month is still running)
+async function rankingPanel(level) {
+  const months = [];
+  const china = new Date(Date.now() + 8 * 3600 * 1000);
+  for (let i = 0; i < 12; i += 1) {
+    const d = new Date(Date.UTC(china.getUTCFullYear(), china.getUTCMonth() - i, 1));
+    months.push(d.toISOString().slice(0, 7));
   }
+  const month = el("select", {"aria-label": "考核月份"},
+    ...months.map((m, i) => el("option", {value: m, selected: i === 1}, i === 0 ? `${m}（本月至今）` : m)));
+  const table = el("div");
+  const load = async () => {
+    const rows = await get(`/api/v1/assessment?level=${level}&from_month=${month.value}&to_month=${month.value}&page_size=20`);
+    table.replaceChildren(rankingTable(rows));
+  };
+  month.addEventListener("change", load);
+  await load();
+  return el("section", {class: "panel wide"},
+    el("div", {class: "toolbar"}, el("h2", {}, `考核排名（${LEVEL_NAMES[level]}，前 20）`), month),
+    el("p", {class: "legend"}, "综合得分为巡查覆盖率、上报及时率、满意率、调解成功率中有数据者的平均值；无数据的地区排在最后。"),
+    table);
 }

@@ -1,7 +1,7 @@
 // 一图感知: the caller's grid cells from GridGov's own vector tiles, over a configurable base map
 // (none configured: a plain background). A click on a cell shows its card.
 import * as maplibregl from "../vendor/maplibre-gl/maplibre-gl.mjs";
-import {count, get} from "./api.js";
+import {count, get, getAll} from "./api.js";
 import {el, isoWeek} from "./dom.js";
 
 const KIND_COLOURS = ["match", ["get", "kind"],
@@ -48,15 +48,19 @@ function bounds(geometry) {
 // Figures to colour the cells by: where they come from, and which value is bad (1 = darkest red).
 const FIGURES = {
   "": {name: "按网格类型"},
-  open: {name: "未办结事件", staff: true, load: () => get("/api/v1/matters/stats?level=grid_cell&page_size=100"),
+  open: {name: "未办结事件", staff: true, load: () => getAll("/api/v1/matters/stats?level=grid_cell"),
          value: (r) => r.open},
-  overdue: {name: "超期事件", staff: true, load: () => get("/api/v1/matters/stats?level=grid_cell&page_size=100"),
+  overdue: {name: "超期事件", staff: true, load: () => getAll("/api/v1/matters/stats?level=grid_cell"),
             value: (r) => r.overdue},
   coverage: {name: "本周走访覆盖率（越低越红）",
-             load: () => get(`/api/v1/visits/coverage?week=${isoWeek(new Date())}&level=grid_cell&page_size=100`),
+             load: () => getAll(`/api/v1/visits/coverage?week=${isoWeek(new Date())}&level=grid_cell`),
              value: (r) => r.coverage_percent, invert: true},
+  // counts only: who they are stays in the key-person pages, for those who may open them
+  key_persons: {name: "重点人员（人数）", load: () => getAll("/api/v1/key-persons/alerts?level=grid_cell"),
+                value: (r) => r.active},
 };
 const STAFF = ["community_staff", "street_admin", "district_admin"];
+const AREA = ["grid_member", ...STAFF];  // who may read key persons' counts
 
 async function colourBy(map, key, legend) {
   const figure = FIGURES[key];
@@ -132,11 +136,12 @@ async function addWork(map, me, container) {
 // what the caller's role may read; a line the API refuses is left out.
 async function fillCard(card, cell, me) {
   const safely = (promise) => promise.catch(() => null);
-  const [chain, households, residents, matters] = await Promise.all([
+  const [chain, households, residents, matters, keyPersons] = await Promise.all([
     safely(get(`/api/v1/grid-cells/${cell.id}/chain`)),
     safely(count(`/api/v1/households?grid_cell_id=${cell.id}`)),
     safely(count(`/api/v1/residents?grid_cell_id=${cell.id}`)),
-    STAFF.includes(me.role) ? safely(get("/api/v1/matters/stats?level=grid_cell&page_size=100")) : null,
+    STAFF.includes(me.role) ? safely(getAll("/api/v1/matters/stats?level=grid_cell")) : null,
+    AREA.includes(me.role) ? safely(getAll("/api/v1/key-persons/alerts?level=grid_cell")) : null,
   ]);
   for (const holder of chain?.current || []) {
     card.append(el("div", {"data-line": "leader"}, `${holder.title}：${holder.name}${holder.phone ? ` ${holder.phone}` : ""}`));
@@ -146,6 +151,8 @@ async function fillCard(card, cell, me) {
   }
   const mine = matters?.find((row) => row.place.id === cell.id);
   if (mine) card.append(el("div", {"data-line": "work"}, `未办结事件 ${mine.open} · 超期 ${mine.overdue}`));
+  const followed = keyPersons?.find((row) => row.place.id === cell.id);
+  if (followed) card.append(el("div", {"data-line": "key-persons"}, `重点人员 ${followed.active} 人 · 跟进逾期 ${followed.overdue}`));
 }
 
 export async function showMap(main, me) {
@@ -153,7 +160,7 @@ export async function showMap(main, me) {
   const status = el("p", {class: "status", role: "status"}, "正在加载地图…");
   const container = el("div", {id: "map", class: "map", "aria-label": "网格地图"});
   const choice = el("select", {name: "figure"}, ...Object.entries(FIGURES)
-    .filter(([, f]) => !f.staff || STAFF.includes(me.role))
+    .filter(([key, f]) => (!f.staff || STAFF.includes(me.role)) && (key !== "key_persons" || AREA.includes(me.role)))
     .map(([key, f]) => el("option", {value: key}, f.name)));
   const legend = el("span", {class: "legend"});
   main.append(el("section", {class: "map-page"}, el("h1", {}, "一图感知"),

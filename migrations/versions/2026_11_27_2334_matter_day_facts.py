@@ -5,7 +5,8 @@ cockpit's figures per China-time day, grid cell and category are kept in matter_
 trigger that applies the difference between a matter's old and new contribution, both computed by
 one SQL function (``matter_facts``) that a full rebuild uses too. Visit coverage counts visits and
 late ones (reached the server more than a day after the visit: timely reporting, 上报及时率).
-Existing matters get their stage ends from their timelines, existing coverage its counts.
+Matters keep their cell's place path (scope by one index range; open ones in a partial index).
+Existing matters get their stage ends from their timelines and their path, coverage its counts.
 
 Revision ID: ba24d92c5ca8
 Revises: e91b9dbb2b6a
@@ -180,8 +181,13 @@ def upgrade() -> None:
     op.add_column('matters', sa.Column('verify_late', sa.Boolean(), nullable=True))
     op.add_column('visit_coverage', sa.Column('visits', sa.Integer(), server_default='0', nullable=False))
     op.add_column('visit_coverage', sa.Column('late', sa.Integer(), server_default='0', nullable=False))
-    op.create_index('ix_matters_open_cell', 'matters', ['grid_cell_id'], unique=False,
-                    postgresql_include=['status', 'stage_due_at'],
+    op.add_column('matters', sa.Column('place_path', sa.String(length=200), nullable=True))
+    op.execute("UPDATE matters AS m SET place_path = p.path FROM places AS p WHERE p.id = m.grid_cell_id")
+    op.create_check_constraint(op.f('ck_matters_path_with_cell'), 'matters', "(grid_cell_id IS NULL) = (place_path IS NULL)")
+    op.create_index('ix_matters_place_path', 'matters', ['place_path'], unique=False,
+                    postgresql_ops={'place_path': 'text_pattern_ops'})
+    op.create_index('ix_matters_open_path', 'matters', ['place_path'], unique=False,
+                    postgresql_ops={'place_path': 'text_pattern_ops'}, postgresql_include=['status', 'stage_due_at'],
                     postgresql_where=sa.text("status IN ('submitted', 'accepted', 'registered', 'dispatched', "
                                              "'handled', 'verified')"))
     for stage in STAGE_STATUSES:
@@ -207,7 +213,10 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER matter_facts ON matters")
     op.execute("DROP FUNCTION matter_facts_apply()")
     op.execute("DROP FUNCTION matter_facts(matters)")
-    op.drop_index('ix_matters_open_cell', table_name='matters')
+    op.drop_index('ix_matters_open_path', table_name='matters')
+    op.drop_index('ix_matters_place_path', table_name='matters')
+    op.drop_constraint(op.f('ck_matters_path_with_cell'), 'matters', type_='check')
+    op.drop_column('matters', 'place_path')
     for stage in reversed(STAGE_STATUSES):
         op.drop_constraint(op.f(f"ck_matters_{stage}_done_and_late"), "matters", type_="check")
     op.drop_column('visit_coverage', 'late')

@@ -108,6 +108,14 @@ def test_staff_log_in_and_see_their_grid_cells_on_the_map(page, console_url):
     state = page.evaluate(f"() => document.getElementById('map').gridgovMap"
                           f".getFeatureState({{source: 'cells', sourceLayer: 'grid_cells', id: '{first}'}})")
     assert isinstance(state.get("value"), int) and 0 <= state["share"] <= 1
+    # key persons only as a count per cell: the demo's seven live in the second cell
+    page.get_by_label("网格着色").select_option("key_persons")
+    expect(page.locator(".legend")).to_contain_text("重点人员（人数）")
+    second = page.evaluate("() => document.getElementById('map').gridgovMap.queryRenderedFeatures({layers: ['cells-fill']})"
+                           ".find(f => f.properties.code === '411104001001002').properties.id")
+    state = page.evaluate(f"() => document.getElementById('map').gridgovMap"
+                          f".getFeatureState({{source: 'cells', sourceLayer: 'grid_cells', id: '{second}'}})")
+    assert state == {"share": 1, "value": 7}
     # a click on a cell shows its card: leaders, roster counts, open work (the demo's first cell has
     # its chain of posts appointed; the cells are convex, so the mean of the corners lies inside)
     box = page.locator("#map canvas").bounding_box()
