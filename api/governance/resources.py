@@ -9,7 +9,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
 
-from api import audit
+from api import audit, ledger
 from api.context import authenticated, cipher, scope
 from api.errors import ValidationFailed
 from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema, audited_page
@@ -25,6 +25,7 @@ from api.governance.schemas import (
 )
 from api.idempotency import commit, idempotent
 from api.policy import get_or_404
+from api.population.identity import mask_name
 from api.population.schemas import RevealedSchema, RevealSchema, _age
 from models.db import db_session
 
@@ -46,6 +47,14 @@ def person_view(kind: service.Kind, person) -> dict:
     }
 
 
+def _check_category(kind: service.Kind, args: dict) -> None:
+    if args.get("category") is not None and args["category"] not in {c.value for c in kind.categories}:
+        raise ValidationFailed({"category": [INVALID_CATEGORY]})
+
+
+FOLLOWED_COLUMNS = ("姓名", "身份证号", "网格", "类别", "关注程度", "下次跟进", "跟进逾期", "最近跟进", "责任人", "状态")
+
+
 def make_blueprint(kind: service.Kind, path: str, title: str, create_schema) -> Blueprint:
     blp = Blueprint(kind.permission, __name__, url_prefix="/api/v1", description=title)
     read, write, reveal = (f"{kind.permission}.{a}" for a in ("read", "write", "reveal"))
@@ -59,8 +68,7 @@ def make_blueprint(kind: service.Kind, path: str, title: str, create_schema) -> 
         def get(self, args):
             """Within scope (a grid member: their cells), soonest follow-up first. Category details
             only for roles allowed to see them; identity numbers masked. The read is audited."""
-            if args.get("category") is not None and args["category"] not in {c.value for c in kind.categories}:
-                raise ValidationFailed({"category": [INVALID_CATEGORY]})
+            _check_category(kind, args)
             return service.list_people(kind, scope(), **args)
 
         @authenticated(write)
@@ -135,6 +143,25 @@ def make_blueprint(kind: service.Kind, path: str, title: str, create_schema) -> 
                          detail={"reason": body["reason"]})
             db_session.commit()
             return {"id_number": number}, 200, {"Cache-Control": "no-store"}
+
+    @blp.route(f"/{path}/export.xlsx")
+    class Export(MethodView):
+        @authenticated(read)
+        @blp.arguments(FollowedQueryArgsSchema, location="query")
+        @blp.doc(**ledger.XLSX_DOC)
+        def get(self, args):
+            """The filtered list as an Excel ledger, at most 10,000 rows, masked: the family name
+            only and the masked identity number, never the category's details. Audited."""
+            _check_category(kind, args)
+            return ledger.export(
+                service.list_people(kind, scope(), **args), title=f"{title.split('(')[-1].rstrip(')')}台账",
+                filename=f"{path}.xlsx",
+                columns=FOLLOWED_COLUMNS, action=f"{kind.name}.export", object_type=kind.name, filters=args,
+                row=lambda p: [mask_name(p.resident.name), p.resident.id_number_masked or "", p.grid_cell.name,
+                               p.category, p.attention_level.value, p.next_follow_up_on.isoformat(),
+                               "是" if p.status.value == "active" and p.next_follow_up_on < service.today() else "",
+                               ledger.when(p.last_follow_up_at), p.responsible.display_name if p.responsible else "",
+                               p.status.value])
 
     return blp
 

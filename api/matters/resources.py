@@ -15,6 +15,7 @@ from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema, QueryPage,
 from api.geo.coords import to_wgs84
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
+from api.ledger import EXPORT_LIMIT, XLSX, XLSX_DOC
 from api.matters import service, workflow
 from api.matters.schemas import (
     CategoryCreateSchema,
@@ -35,7 +36,6 @@ from api.policy import reachable_units, require, scoped
 from models import Matter
 from models.db import db_session
 
-EXPORT_LIMIT = 10000
 REPORTS_PER_HOUR = 60
 
 blp = Blueprint("matters", __name__, url_prefix="/api/v1", description="Resident matters (事件)")
@@ -157,7 +157,6 @@ class Nearby(MethodView):
                  "description": m.description if m.id in visible else None} for m, d in rows]
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _exported(args) -> list:
@@ -171,8 +170,7 @@ def _exported(args) -> list:
 class ExportXlsx(MethodView):
     @authenticated("matters.export")
     @blp.arguments(MatterQueryArgsSchema, location="query")
-    @blp.doc(responses={"200": {"description": "An Excel workbook: the filtered list, 台账",
-                                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+    @blp.doc(**XLSX_DOC)
     def get(self, args):
         """The filtered list (the same filters as the list) as an Excel ledger (台账), at most 10,000
         rows; the export is audited."""

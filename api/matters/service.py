@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from api.errors import NotFound, ValidationFailed
 from api.grids.service import locate
+from api.ledger import workbook
 from api.matters.workflow import OPEN
 from api.photos.service import attach
 from api.policy import Scope, get_or_404, scope_rule, scoped, under
@@ -281,23 +282,7 @@ def to_csv(matters: list[Matter]) -> str:
 
 def to_xlsx(matters: list[Matter]) -> bytes:
     """The ledger as an Excel workbook (.xlsx); every text cell is stored as text, never a formula."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("事件台账")
-    sheet.append(CSV_COLUMNS)
-    for row in ledger_rows(matters):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook("事件台账", CSV_COLUMNS, ledger_rows(matters))
 
 
 def _cell(text: str | None) -> str:

@@ -6,7 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
 
-from api import audit
+from api import audit, ledger
 from api.context import actor, authenticated, cipher, scope
 from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema, audited_page
 from api.idempotency import commit, idempotent
@@ -98,3 +98,24 @@ class Transitions(MethodView):
                      detail={"to_status": event.to_status})
         db_session.commit()
         return service.view(db_session, scope(), cipher(), petition, detail=True)
+
+
+PETITION_COLUMNS = ("收件日期", "网格", "渠道", "类别", "概要", "人数", "集体访", "状态", "承办单位", "受理日期", "受理决定",
+                    "越级至")
+
+
+@blp.route("/petitions/export.xlsx")
+class PetitionsExport(MethodView):
+    @authenticated("petitions.read")
+    @blp.arguments(PetitionQueryArgsSchema, location="query")
+    @blp.doc(**ledger.XLSX_DOC)
+    def get(self, args):
+        """The filtered petitions as an Excel ledger (信访台账), at most 10,000 rows: never the
+        petitioners (their number only); a handling unit gets the ones assigned to it. Audited."""
+        return ledger.export(
+            service.list_petitions(scope(), **args), title="信访台账", filename="petitions.xlsx",
+            columns=PETITION_COLUMNS, action="petition.export", object_type="petition", filters=args,
+            row=lambda p: [p.received_on.isoformat(), p.grid_cell.name, p.channel.value, p.kind.value, p.summary,
+                           p.petitioner_count, "是" if p.collective else "", p.status.value,
+                           p.unit.name if p.unit else "", p.accepted_on.isoformat() if p.accepted_on else "",
+                           p.decision or "", p.went_up_to or ""])

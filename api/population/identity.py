@@ -143,6 +143,11 @@ def gender(id_number: str) -> str:
     return "male" if int(digit) % 2 else "female"
 
 
+def mask_name(name: str) -> str:
+    """The family name and a star for each other character, e.g. '张**' (a ledger leaves the office)."""
+    return name[:1] + "*" * (len(name) - 1)
+
+
 def mask_id_number(id_number: str) -> str:
     """First 4 + 10 '*' + last 4, e.g. '4111**********1234'.
 

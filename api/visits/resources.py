@@ -8,7 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
 
-from api import audit
+from api import audit, ledger
 from api.context import actor, authenticated, cipher, scope
 from api.errors import DomainError
 from api.extensions import PLACE_FIGURES_MAX, Blueprint, rows_page, view_page
@@ -113,3 +113,30 @@ class Coverage(MethodView):
         keeps one of them), against the target (`VISIT_TARGET_PERCENT`, 80 by default)."""
         return service.coverage(db_session, scope(), args["week"], current_app.config["VISIT_TARGET_PERCENT"],
                                 args.get("level"))
+
+
+VISIT_COLUMNS = ("走访时间", "周次", "网格", "住户", "走访人", "结果", "发现事项", "远离住户", "备注")
+RESULT_NAMES = {"met": "见面", "nobody_home": "无人在家", "refused": "拒绝入户"}
+
+
+@blp.route("/visits/export.xlsx")
+class VisitsExport(MethodView):
+    @authenticated("visits.read")
+    @blp.arguments(VisitQueryArgsSchema, location="query")
+    @blp.doc(**ledger.XLSX_DOC)
+    def get(self, args):
+        """The filtered visits (the list's filters and scope) as an Excel ledger (走访台账), at most
+        10,000 rows, newest first; the export is audited."""
+        names: dict = {}
+
+        def prepare(visits):
+            names.update(service.ledger_names(db_session, visits))
+
+        return ledger.export(
+            service.list_visits(scope(), visitor_id=actor().id, **args), title="走访台账", filename="visits.xlsx",
+            columns=VISIT_COLUMNS, action="visit.export", object_type="visit", filters=args, prepare=prepare,
+            row=lambda v: [ledger.when(v.visited_at), v.week, names.get(v.grid_cell_id, ""),
+                           names.get(v.household_id, ""), names.get(v.visitor_id, ""),
+                           RESULT_NAMES.get(v.result.value, v.result.value),
+                           "；".join(f.get("note") or f["tag"] for f in v.findings), "是" if v.far_from_household else "",
+                           v.notes or ""])

@@ -54,6 +54,7 @@ from models import (
     Household,
     MatterEvent,
     MatterSource,
+    Place,
     Resident,
     ResidentKind,
     User,
@@ -478,3 +479,16 @@ def coverage(db: Session, scope: Scope, week: str, target_percent: float, level:
         row.update(coverage_percent=round(ratio * 100, 1), meets_target=ratio * 100 >= target_percent,
                    target_percent=target_percent)
     return rows
+
+
+def ledger_names(db: Session, visits: list[Visit]) -> dict:
+    """The cells' and visitors' names and the households' addresses of a ledger's visits, by id,
+    in three queries whatever the number of rows."""
+    names: dict = {}
+    for ids, stmt in (({v.grid_cell_id for v in visits}, lambda ids: select(Place.id, Place.name).where(Place.id.in_(ids))),
+                      ({v.visitor_id for v in visits}, lambda ids: select(User.id, User.display_name).where(User.id.in_(ids))),
+                      ({v.household_id for v in visits},
+                       lambda ids: select(Household.id, Household.address).where(Household.id.in_(ids)))):
+        if ids:
+            names.update(dict(db.execute(stmt(list(ids))).all()))
+    return names

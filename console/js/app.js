@@ -1,7 +1,7 @@
 // GridGov console: login, the shell, and the pages, routed by the URL's hash.
 import {ApiError, get, login, logout} from "./api.js";
 import {showCockpit} from "./cockpit.js";
-import {showLedgers} from "./ledgers.js";
+import {LEDGER_ROLES, showLedgers} from "./ledgers.js";
 import {showMap} from "./map.js";
 import {showMatters} from "./matters.js";
 import {showPetitions} from "./petitions.js";
@@ -11,7 +11,7 @@ const PAGES = [
   {path: "#/map", title: "一图感知", show: showMap},
   {path: "#/matters", title: "事件办理", show: showMatters},
   {path: "#/cockpit", title: "驾驶舱", show: showCockpit},
-  {path: "#/ledgers", title: "台账", show: showLedgers},
+  {path: "#/ledgers", title: "台账", show: showLedgers, roles: LEDGER_ROLES},
   {path: "#/petitions", title: "信访", show: showPetitions,
    roles: ["community_staff", "street_admin", "district_admin"]},
 ];

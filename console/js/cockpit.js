@@ -90,7 +90,7 @@ async function render(body, me, days, manager, level) {
   const kpis = el("div", {class: "kpis", "aria-label": "主要指标"});
   const panels = {
     trend: panel("事件趋势（每日上报与结案）", {wide: true}), categories: panel("事件类别（大类）"),
-    onTime: panel("各环节按时办结率"), open: panel("在办事件（按状态）"), visits: panel("本周敲门走访覆盖率"),
+    onTime: panel("各环节按时办结率"), open: panel("在办事件（按状态）"), visits: panel("敲门走访覆盖率"),
     keyPersons: panel("重点人员按期跟进率"), petitions: panel("信访（在办、超期、越级）"), incidents: panel("突发事件（按等级）"),
   };
   if (!manager) { panels.keyPersons = null; panels.petitions = null; }
@@ -121,12 +121,17 @@ async function render(body, me, days, manager, level) {
   draw(echarts, panels.open.chart, bars(statuses.map((s) => STATUS_NAMES[s] || s),
     [["事件", statuses.map((s) => figures.open.by_status[s])]]));
 
-  const week = await get(`/api/v1/visits/coverage?week=${isoWeek(new Date())}&level=${level}&page_size=100`);
+  // the last full week beside this one, still running (a Monday shows last week's result)
+  const [lastWeek, thisWeek] = await Promise.all([new Date(Date.now() - 7 * 86400 * 1000), new Date()].map((d) =>
+    get(`/api/v1/visits/coverage?week=${isoWeek(d)}&level=${level}&page_size=100`)));
+  const byPlace = new Map(thisWeek.map((c) => [c.place.id, c]));
   draw(echarts, panels.visits.chart, {
-    ...bars(week.map((c) => c.place.name), [["覆盖率", week.map((c) => c.coverage_percent)]], {percent: true}),
-    series: [{type: "bar", name: "覆盖率", data: week.map((c) => c.coverage_percent),
-              markLine: {data: week.length ? [{yAxis: week[0].target_percent, name: "目标"}] : []}}],
+    ...bars(lastWeek.map((c) => c.place.name),
+      [["上周", lastWeek.map((c) => c.coverage_percent)],
+       ["本周至今", lastWeek.map((c) => byPlace.get(c.place.id)?.coverage_percent ?? 0)]], {percent: true}),
+    grid: {left: 48, right: 16, top: 36, bottom: 56},
   });
+  if (lastWeek.length) panels.visits.node.querySelector("h2").textContent = `敲门走访覆盖率（目标 ${lastWeek[0].target_percent}%）`;
 
   if (manager) {
     const alerts = await get(`/api/v1/key-persons/alerts?level=${level}&page_size=100`);

@@ -108,14 +108,14 @@ def test_staff_log_in_and_see_their_grid_cells_on_the_map(page, console_url):
     state = page.evaluate(f"() => document.getElementById('map').gridgovMap"
                           f".getFeatureState({{source: 'cells', sourceLayer: 'grid_cells', id: '{first}'}})")
     assert isinstance(state.get("value"), int) and 0 <= state["share"] <= 1
-    # key persons only as a count per cell: the demo's seven live in the second cell
+    # key persons only as a count per cell: the cell with the most has the darkest colour
     page.get_by_label("网格着色").select_option("key_persons")
     expect(page.locator(".legend")).to_contain_text("重点人员（人数）")
-    second = page.evaluate("() => document.getElementById('map').gridgovMap.queryRenderedFeatures({layers: ['cells-fill']})"
-                           ".find(f => f.properties.code === '411104001001002').properties.id")
+    alerts = page.context.request.get(console_url.replace("/console/", "/api/v1/key-persons/alerts?level=grid_cell")).json()
+    most = max(alerts, key=lambda a: a["active"])
     state = page.evaluate(f"() => document.getElementById('map').gridgovMap"
-                          f".getFeatureState({{source: 'cells', sourceLayer: 'grid_cells', id: '{second}'}})")
-    assert state == {"share": 1, "value": 7}
+                          f".getFeatureState({{source: 'cells', sourceLayer: 'grid_cells', id: '{most['place']['id']}'}})")
+    assert most["active"] > 0 and state == {"share": 1, "value": most["active"]}
     # a click on a cell shows its card: leaders, roster counts, open work (the demo's first cell has
     # its chain of posts appointed; the cells are convex, so the mean of the corners lies inside)
     box = page.locator("#map canvas").bounding_box()
@@ -226,6 +226,7 @@ def test_the_handling_unit_reports_its_work_with_a_photo(page, console_url, tmp_
     page.get_by_role("button", name="派遣", exact=True).click()
     expect(page.locator("[data-field=status]")).to_have_text("已派遣")
     page.get_by_role("button", name="退出").click()
+    expect(page.get_by_text("已退出。")).to_be_visible()  # the session's cookies are gone
     photo = tmp_path / "done.jpg"
     Image.new("RGB", (320, 240), (30, 140, 60)).save(photo, format="JPEG")
     _open_matter(page, console_url, "unit_staff", number, tab="已派遣")
@@ -244,7 +245,7 @@ def test_a_leader_reads_the_cockpit_charts(page, console_url):
     expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
     page.get_by_role("link", name="驾驶舱").click()
     for title in ("事件趋势（每日上报与结案）", "事件类别（大类）", "各环节按时办结率", "在办事件（按状态）",
-                  "本周敲门走访覆盖率", "重点人员按期跟进率", "信访（在办、超期、越级）", "突发事件（按等级）"):
+                  "敲门走访覆盖率", "重点人员按期跟进率", "信访（在办、超期、越级）", "突发事件（按等级）"):
         chart = page.get_by_role("img", name=title)
         expect(chart).to_have_attribute("data-rendered", "true", timeout=20_000)
         expect(chart.locator("canvas")).to_have_count(1)
@@ -286,6 +287,66 @@ def test_the_ledger_exports_to_excel_exactly_as_filtered(page, console_url, tmp_
     download.value.save_as(saved)
     rows = list(load_workbook(io.BytesIO(saved.read_bytes())).active.iter_rows(values_only=True))
     assert len(rows) - 1 == shown and all(r[2] == "closed" for r in rows[1:])
+
+
+def test_each_ledger_by_role_and_key_persons_masked(page, console_url, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    _log_in(page, console_url, "community_staff")
+    expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+    page.get_by_role("link", name="台账").click()
+    tabs = page.get_by_role("tablist", name="台账")
+    expect(tabs.get_by_role("tab")).to_have_text(["事件台账", "走访台账", "重点人员台账", "关爱对象台账", "矛盾纠纷台账",
+                                                  "信访台账", "突发事件台账"])
+    tabs.get_by_role("tab", name="重点人员台账").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("重点人员台账")
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("共 7 条")  # the demo's seven
+    names = page.locator("table.list tbody tr td:first-child").all_inner_texts()
+    assert len(names) == 7 and all(re.fullmatch(r".\*+", n) for n in names), names
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出 Excel").click()
+    saved = tmp_path / "key-persons.xlsx"
+    download.value.save_as(saved)
+    rows = list(load_workbook(io.BytesIO(saved.read_bytes())).active.iter_rows(values_only=True))
+    assert sorted(r[0] for r in rows[1:]) == sorted(names)
+    tabs.get_by_role("tab", name="矛盾纠纷台账").click()
+    page.get_by_label("状态").select_option("closed")
+    page.get_by_role("button", name="筛选").click()
+    expect(page).to_have_url(re.compile(r"#/ledgers/disputes\?status=closed"))
+    expect(status).to_contain_text("共")
+    assert [f for f in page.failed if not f.endswith("/api/v1/me")] == [], page.failed
+
+
+def test_a_tablet_gets_every_page_without_sideways_scrolling(browser, console_url):
+    """768 × 1024, a tablet held upright: the navigation wraps, the map fills the width, the
+    cockpit's panels fit two a row, and no page needs scrolling sideways (wide tables scroll inside their
+    panel)."""
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, locale="zh-CN", has_touch=True)
+    page = context.new_page()
+    try:
+        _log_in(page, console_url, "street_admin")
+        expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+        overflow = "() => document.documentElement.scrollWidth - window.innerWidth"
+        assert page.evaluate(overflow) <= 0
+        map_box = page.locator("#map").bounding_box()
+        assert map_box["width"] >= 700
+        for name, ready in (("事件办理", "table.list"), ("驾驶舱", ".chart[data-rendered=true]"),
+                            ("台账", "table.list"), ("信访", "table.list")):
+            page.get_by_role("link", name=name).click()
+            expect(page.locator(ready).first).to_be_visible(timeout=20_000)
+            assert page.evaluate(overflow) <= 0, name
+        page.get_by_role("link", name="驾驶舱").click()
+        charts = page.locator(".chart[data-rendered=true]")
+        expect(charts.nth(3)).to_be_visible(timeout=20_000)
+        boxes = [charts.nth(i).bounding_box() for i in range(charts.count())]
+        assert all(b["x"] >= 0 and b["x"] + b["width"] <= 768 and b["width"] >= 300 for b in boxes)  # two a row, whole
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "tablet_cockpit.png"), full_page=True)
+    finally:
+        context.close()
 
 
 def test_petitions_show_their_statutory_clocks(page, console_url):
