@@ -18,7 +18,6 @@ and off, alternating blocks. Results in bench/results/cockpit.json.
 from __future__ import annotations
 
 import io
-import json
 import os
 import statistics
 import sys
@@ -34,7 +33,7 @@ from api.auth import passwords
 from api.cockpit import facts
 from api.demo import history
 from bench.generate import generate_places
-from bench.grid_bench import RESULTS, measure, reset
+from bench.grid_bench import measure, reset, write_results
 from config import TestingConfig
 from models.db import db_session
 
@@ -217,20 +216,7 @@ def main() -> None:
     results["intake_trigger_ratio"] = round(statistics.median(on) / statistics.median(off), 3)
     conn.close()
 
-    base = statistics.mean([results["baseline_me"]["median_ms"], results["baseline_me_again"]["median_ms"]])
-    for value in results.values():
-        if isinstance(value, dict) and "median_ms" in value:
-            value["median_vs_baseline"] = round(value["median_ms"] / base, 2)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "cockpit.json").write_text(json.dumps(results, indent=2))
-    print(f"\n{'what':<30}{'n':>5}{'median ms':>11}{'p99 ms':>9}{'× /me':>8}{'bytes':>8}")
-    for key, value in results.items():
-        if isinstance(value, dict):
-            print(f"{key:<30}{value['n']:>5}{value['median_ms']:>11}{value['p99_ms']:>9}"
-                  f"{value['median_vs_baseline']:>8}{value['mean_bytes']:>8}")
-        else:
-            print(f"{key:<30}{value}")
-    print(f"\nwritten to {RESULTS / 'cockpit.json'}")
+    write_results("cockpit", results)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,25 @@ def measure(client, urls: list[str], headers: dict, *, warmup: int = 20) -> dict
             "mean_bytes": round(statistics.mean(sizes)), "statuses": statuses}
 
 
+def write_results(name: str, results: dict) -> None:
+    """Each timing against the mean of the run's two /me baselines, written to
+    bench/results/<name>.json and printed as a table (other figures as they are)."""
+    base = statistics.mean([results["baseline_me"]["median_ms"], results["baseline_me_again"]["median_ms"]])
+    for value in results.values():
+        if isinstance(value, dict) and "median_ms" in value:
+            value["median_vs_baseline"] = round(value["median_ms"] / base, 2)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2))
+    print(f"\n{'what':<32}{'n':>6}{'median ms':>11}{'p99 ms':>9}{'× /me':>8}{'bytes':>8}  statuses")
+    for key, value in results.items():
+        if isinstance(value, dict):
+            print(f"{key:<32}{value['n']:>6}{value['median_ms']:>11}{value['p99_ms']:>9}"
+                  f"{value['median_vs_baseline']:>8}{value['mean_bytes']:>8}  {value['statuses']}")
+        else:
+            print(f"{key:<32}{value}")
+    print(f"\nwritten to {RESULTS / f'{name}.json'}")
+
+
 def main() -> None:
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
@@ -114,19 +133,7 @@ def main() -> None:
     for z, urls in tile_urls.items():
         results[f"tile_z{z}"] = measure(client, urls, headers)
     results["baseline_me_again"] = measure(client, ["/api/v1/me"] * n, headers)
-    base = statistics.mean([results["baseline_me"]["median_ms"], results["baseline_me_again"]["median_ms"]])
-    for value in results.values():
-        if isinstance(value, dict) and "median_ms" in value:
-            value["median_vs_baseline"] = round(value["median_ms"] / base, 2)
-
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "grid.json").write_text(json.dumps(results, indent=2))
-    print(f"\n{'what':<22}{'n':>6}{'median ms':>11}{'p99 ms':>9}{'× /me':>8}{'bytes':>8}  statuses")
-    for key, value in results.items():
-        if isinstance(value, dict):
-            print(f"{key:<22}{value['n']:>6}{value['median_ms']:>11}{value['p99_ms']:>9}"
-                  f"{value['median_vs_baseline']:>8}{value['mean_bytes']:>8}  {value['statuses']}")
-    print(f"\nwritten to {RESULTS / 'grid.json'}")
+    write_results("grid", results)
 
 
 if __name__ == "__main__":

@@ -201,6 +201,11 @@ class MatterEvent(Base):
     __table_args__ = (Index("ix_matter_events_matter_id_id", "matter_id", "id"),)
 
 
+def _count(kind=Integer):
+    """A figure of the facts: a count (or a sum) that starts at zero."""
+    return mapped_column(kind, nullable=False, server_default="0")
+
+
 FACT_MEASURES = ("reported", "closed", "merged", "handle_seconds", "accept_done", "accept_on_time", "handle_done",
                  "handle_on_time", "verify_done", "verify_on_time", "satisfied", "basically_satisfied",
                  "dissatisfied")
@@ -226,19 +231,19 @@ class MatterDayFact(Base):
     place_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     category_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    reported: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    closed: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    merged: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    handle_seconds: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
-    accept_done: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    accept_on_time: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    handle_done: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    handle_on_time: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    verify_done: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    verify_on_time: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    satisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    basically_satisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    dissatisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    reported: Mapped[int] = _count()
+    closed: Mapped[int] = _count()
+    merged: Mapped[int] = _count()
+    handle_seconds: Mapped[int] = _count(BigInteger)
+    accept_done: Mapped[int] = _count()
+    accept_on_time: Mapped[int] = _count()
+    handle_done: Mapped[int] = _count()
+    handle_on_time: Mapped[int] = _count()
+    verify_done: Mapped[int] = _count()
+    verify_on_time: Mapped[int] = _count()
+    satisfied: Mapped[int] = _count()
+    basically_satisfied: Mapped[int] = _count()
+    dissatisfied: Mapped[int] = _count()
 
 
 MONTH_MEASURES = ("closed", "satisfied", "basically_satisfied", "dissatisfied")
@@ -254,7 +259,7 @@ class MatterMonthFact(Base):
 
     place_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    closed: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    satisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    basically_satisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    dissatisfied: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    closed: Mapped[int] = _count()
+    satisfied: Mapped[int] = _count()
+    basically_satisfied: Mapped[int] = _count()
+    dissatisfied: Mapped[int] = _count()
