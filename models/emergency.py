@@ -234,6 +234,9 @@ class Dispatch(Base):
     note: Mapped[str | None] = mapped_column(String(500))
 
     responder: Mapped[User] = relationship(lazy="select", foreign_keys=[responder_id])
+    # the responder's name with the dispatch (the console's list, the stream's events): no query each
+    responder_name: Mapped[str] = column_property(
+        select(User.display_name).where(User.id == responder_id).correlate_except(User).scalar_subquery())
 
     __table_args__ = (
         # one live dispatch per responder and incident

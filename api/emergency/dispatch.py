@@ -122,7 +122,8 @@ def _announce(db: Session, incident: Incident, item: Dispatch, topic: str) -> No
 
 def dispatch_view(item: Dispatch, incident: Incident | None = None) -> dict:
     out = {"id": item.id, "incident_id": item.incident_id, "status": item.status.value,
-           "responder_id": item.responder_id, "automatic": item.automatic, "distance_m": item.distance_m,
+           "responder_id": item.responder_id, "responder_name": item.responder_name, "automatic": item.automatic,
+           "distance_m": item.distance_m,
            "dispatched_at": item.dispatched_at, "ack_due_at": item.ack_due_at, "overdue": item.overdue_at is not None}
     if incident is not None:
         point = to_shape(incident.location)

@@ -134,7 +134,7 @@ def _publish_position(db: Session, responder: Responder, lng: float | None = Non
     paths = {responder.team.place.path, *db.scalars(
         select(Place.path).join(Incident, Incident.place_id == Place.id).join(Dispatch, Dispatch.incident_id == Incident.id)
         .where(Dispatch.responder_id == responder.user_id, Dispatch.status.in_(ACTIVE_DISPATCH)))}
-    for path in sorted(paths):  # a leader over both areas may get a position twice: it is the same point
+    for path in sorted(paths):  # a leader over both areas gets it once (the stream drops the copy)
         publish(db, topic, payload, place_path=path)
 
 

@@ -90,6 +90,7 @@ class DispatchSchema(OutputSchema):
     status = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in DispatchStatus]), metadata={
         "description": "dispatched, acknowledged, en_route, on_scene, done or declined"})
     responder_id = ma.fields.UUID(required=True)
+    responder_name = ma.fields.String(required=True)
     automatic = ma.fields.Boolean(required=True, metadata={"description": "Sent by the worker replacing a late one"})
     distance_m = ma.fields.Float(allow_none=True, metadata={"description": "When dispatched"})
     dispatched_at = ma.fields.AwareDateTime(required=True)

@@ -76,6 +76,13 @@ class Row:
     def position(self) -> tuple[int, int]:
         return self.xid, self.id
 
+    @property
+    def fanout_key(self) -> tuple:
+        """An event published to several areas in one transaction (a responder's position to their
+        team's area and their incident's) is one row per area with the same topic and payload: a
+        client whose area covers two of them gets it once."""
+        return self.xid, self.topic, json.dumps(self.payload, sort_keys=True)
+
     def sse(self, resume: tuple[int, int]) -> str:
         """The event, with ``resume`` (the position to continue after it) as its id."""
         data = json.dumps({"topic": self.topic, "at": self.at, **self.payload}, ensure_ascii=False,
@@ -277,6 +284,16 @@ def events(dsn: str, subscriber: Subscriber, last_event_id: str | None, *, keepa
     try:
         yield f"retry: 2000\n: {len(hub.subscribers)} streams\n\n"
         sent: set[int] = set()
+        fanned: set[tuple] = set()  # the current transaction's events already sent (see Row.fanout_key)
+
+        def first_copy(row: Row) -> bool:
+            if fanned and next(iter(fanned))[0] != row.xid:
+                fanned.clear()
+            if row.fanout_key in fanned:
+                return False
+            fanned.add(row.fanout_key)
+            return True
+
         start = None
         if last_event_id is not None:
             conn = connect()
@@ -290,7 +307,8 @@ def events(dsn: str, subscriber: Subscriber, last_event_id: str | None, *, keepa
                     audience, params = subscriber.audience_sql()
                     for row, resume in Reader(start).read(cursor, audience_sql=audience, params=params):
                         sent.add(row.id)
-                        yield row.sse(resume)
+                        if first_copy(row):
+                            yield row.sse(resume)
                 cursor.close()
             finally:
                 conn.close()
@@ -304,6 +322,7 @@ def events(dsn: str, subscriber: Subscriber, last_event_id: str | None, *, keepa
                 continue
             if row.id in sent or (start is not None and row.position <= start):
                 continue  # sent from the backlog, or known to the client before it reconnected
-            yield row.sse(resume)
+            if first_copy(row):
+                yield row.sse(resume)
     finally:
         hub.unsubscribe(subscriber)

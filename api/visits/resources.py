@@ -80,7 +80,7 @@ class Plan(MethodView):
     @authenticated("visits.read")
     @blp.arguments(PlanArgsSchema, location="query")
     @blp.response(200, PlanItemSchema(many=True))
-    @blp.paginate(Page, page_size=100, max_page_size=PLACE_FIGURES_MAX)
+    @blp.paginate(Page, page_size=100)
     def get(self, args):
         """The week's door-knock plan: the households of the caller's cells (staff: any cell under
         them, `grid_cell_id`), whether each was visited that ISO week, when last, and what is due —
@@ -107,7 +107,7 @@ class Coverage(MethodView):
     @authenticated("visits.read")
     @blp.arguments(VisitCoverageArgsSchema, location="query")
     @blp.response(200, VisitCoverageSchema(many=True))
-    @blp.paginate(Page, page_size=100)
+    @blp.paginate(Page, page_size=100, max_page_size=PLACE_FIGURES_MAX)
     def get(self, args):
         """Visit coverage of an ISO week per grid cell, community and street within scope (`level`
         keeps one of them), against the target (`VISIT_TARGET_PERCENT`, 80 by default)."""

@@ -1,16 +1,23 @@
 // GridGov console: login, the shell, and the pages, routed by the URL's hash.
 import {ApiError, get, login, logout} from "./api.js";
 import {showCockpit} from "./cockpit.js";
+import {showDisputes, showPeople, showVisits} from "./governance.js";
+import {showIncidents} from "./incidents.js";
 import {LEDGER_ROLES, showLedgers} from "./ledgers.js";
 import {showMap} from "./map.js";
 import {showMatters} from "./matters.js";
 import {showPetitions} from "./petitions.js";
 import {clear, el} from "./dom.js";
 
+const AREA = ["grid_member", "community_staff", "street_admin", "district_admin"];
 const PAGES = [
   {path: "#/map", title: "一图感知", show: showMap},
   {path: "#/matters", title: "事件办理", show: showMatters},
-  {path: "#/cockpit", title: "驾驶舱", show: showCockpit},
+  {path: "#/cockpit", title: "驾驶舱", show: showCockpit, roles: AREA},
+  {path: "#/incidents", title: "突发事件", show: showIncidents, roles: AREA},
+  {path: "#/visits", title: "走访", show: showVisits, roles: AREA},
+  {path: "#/people", title: "重点人员", show: showPeople, roles: AREA},
+  {path: "#/disputes", title: "纠纷", show: showDisputes, roles: AREA},
   {path: "#/ledgers", title: "台账", show: showLedgers, roles: LEDGER_ROLES},
   {path: "#/petitions", title: "信访", show: showPetitions,
    roles: ["community_staff", "street_admin", "district_admin"]},

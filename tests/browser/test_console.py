@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,15 @@ def console_url(app, tmp_path_factory):
         engine = create_engine(app.config["DATABASE_URL"])
         with engine.begin() as conn:
             mine = "SELECT id FROM matters WHERE description LIKE :m"
-            conn.execute(text("DELETE FROM outbox WHERE topic LIKE 'incident.%'"))
-            conn.execute(text("DELETE FROM notifications WHERE topic LIKE 'incident.%'"))
-            conn.execute(text(f"DELETE FROM incidents WHERE matter_id IN ({mine})"), {"m": f"{MARK}%"})  # noqa: S608
+            incidents = f"SELECT id::text FROM incidents WHERE title LIKE :m OR matter_id IN ({mine})"
+            petitions = "SELECT id::text FROM petitions WHERE summary LIKE :m"
+            for table in ("outbox", "notifications"):  # what this module's incidents and petitions queued
+                conn.execute(text(f"DELETE FROM {table} WHERE payload->>'incident_id' IN ({incidents}) "  # noqa: S608
+                                  f"OR payload->>'petition_id' IN ({petitions})"), {"m": f"{MARK}%"})
+            conn.execute(text(f"DELETE FROM incidents WHERE id::text IN ({incidents})"), {"m": f"{MARK}%"})  # noqa: S608
+            conn.execute(text("DELETE FROM petitions WHERE summary LIKE :m"), {"m": f"{MARK}%"})
+            conn.execute(text("UPDATE responders SET duty_status = 'off_duty', position = NULL, position_at = NULL "
+                              "WHERE user_id = (SELECT id FROM users WHERE username = 'responder')"))
             conn.execute(text(f"UPDATE matters SET merged_into_id = NULL WHERE id IN ({mine})"), {"m": f"{MARK}%"})  # noqa: S608
             conn.execute(text("DELETE FROM matters WHERE description LIKE :m"), {"m": f"{MARK}%"})
             # the demo responder's phone reported a position: back to the demo's
@@ -317,6 +324,101 @@ def test_each_ledger_by_role_and_key_persons_masked(page, console_url, tmp_path)
     page.get_by_role("button", name="筛选").click()
     expect(page).to_have_url(re.compile(r"#/ledgers/disputes\?status=closed"))
     expect(status).to_contain_text("共")
+    assert [f for f in page.failed if not f.endswith("/api/v1/me")] == [], page.failed
+
+
+def test_a_commander_dispatches_and_sees_the_phone_answer_live(page, console_url):
+    """An incident's command post: the nearest on-duty responder is offered, the commander sends
+    them, and the dispatch turns 已确认 on screen when the phone acknowledges (the stream)."""
+    api, base = page.context.request, console_url.replace("/console/", "/api/v1")
+
+    def login(username):
+        token = api.post(f"{base}/auth/login", data={"username": username, "password": DEMO_PASSWORD}).json()
+        return {"Authorization": f"Bearer {token['access_token']}"}
+
+    staff, phone = login("community_staff"), login("responder")
+    place = api.get(f"{base}/places/{api.get(f'{base}/me', headers=staff).json()['place']['id']}", headers=staff).json()
+    ring = place["boundary"]["coordinates"][0][0]
+    lng, lat = sum(p[0] for p in ring[:-1]) / (len(ring) - 1), sum(p[1] for p in ring[:-1]) / (len(ring) - 1)
+    assert api.post(f"{base}/responders/me/duty", headers=phone, data={"duty_status": "on_duty"}).status == 200
+    assert api.post(f"{base}/responders/me/position", headers=phone, data={"lng": lng + 0.002, "lat": lat}).status == 200
+    created = api.post(f"{base}/incidents", headers=staff, data={
+        "title": f"{MARK}：楼道燃气泄漏", "kind": "accident", "subtype": "gas_leak", "level": "III",
+        "location": {"lng": lng, "lat": lat}})
+    assert created.status == 201, created.text()
+    incident = created.json()
+
+    _log_in(page, console_url, "community_staff")
+    expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+    page.get_by_role("link", name="突发事件").click()
+    page.get_by_role("link", name=str(incident["number"]), exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("楼道燃气泄漏")
+    expect(page.locator("#page[data-live=true]")).to_have_count(1)  # the stream is open
+    name = api.get(f"{base}/responders/me", headers=phone).json()["name"]
+    page.get_by_role("checkbox", name=f"选择 {name}").check()
+    page.get_by_role("button", name="派遣所选队员").click()
+    row = page.get_by_role("table", name="派遣").locator("tbody tr", has_text=name)
+    expect(row.locator("[data-field=dispatch-status]")).to_have_text("已派出")
+    mine = api.get(f"{base}/responders/me/dispatches", headers=phone).json()
+    sent = next(d for d in mine if d["incident_id"] == incident["id"])
+    assert api.post(f"{base}/dispatches/{sent['id']}/transitions", headers=phone,
+                    data={"action": "acknowledge"}).status == 200
+    expect(row.locator("[data-field=dispatch-status]")).to_have_text("已确认", timeout=5_000)  # no reload
+    expect(page.locator("[data-field=status]")).to_have_text("处置中")  # sending someone started the response
+    page.get_by_role("button", name="已控制").click()
+    expect(page.locator("[data-field=status]")).to_have_text("已控制")
+    expect(page.locator("ol.timeline")).to_contain_text("contain")
+    assert [f for f in page.failed if not f.endswith("/api/v1/me")] == [], page.failed
+
+
+def test_the_area_pages_visits_people_and_disputes(page, console_url):
+    _log_in(page, console_url, "community_staff")
+    expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+    page.get_by_role("link", name="走访", exact=True).click()
+    coverage = page.get_by_role("table", name="走访覆盖率")
+    expect(coverage.locator("tbody tr")).to_have_count(12)  # the community's twelve cells
+    page.get_by_label("周次").select_option(index=1)  # last week: the demo visited then
+    expect(page).to_have_url(re.compile(r"#/visits\?week=\d{4}-W\d{2}"))
+    expect(coverage.locator("tbody tr").first).to_contain_text("%")
+    page.get_by_role("link", name="重点人员", exact=True).click()
+    expect(page.get_by_role("table", name="重点人员", exact=True).locator("tbody tr")).to_have_count(7)
+    page.get_by_role("tab", name="只看跟进逾期").click()
+    rows = page.get_by_role("table", name="重点人员", exact=True).locator("tbody tr")
+    expect(rows.first).to_contain_text("逾期")
+    assert rows.count() == page.locator("tr.overdue").count()
+    page.get_by_role("tab", name="关爱对象").click()
+    expect(page.get_by_role("table", name="关爱对象按地区")).to_be_visible()
+    page.get_by_role("link", name="纠纷", exact=True).click()
+    expect(page.get_by_role("table", name="调解成功率").locator("tbody tr").first).to_be_visible()
+    expect(page.get_by_role("table", name="在调纠纷")).to_be_visible()
+    assert [f for f in page.failed if not f.endswith("/api/v1/me")] == [], page.failed
+
+
+def test_a_petition_page_with_its_clock_takes_the_next_step(page, console_url):
+    api, base = page.context.request, console_url.replace("/console/", "/api/v1")
+    token = api.post(f"{base}/auth/login", data={"username": "community_staff", "password": DEMO_PASSWORD}).json()
+    staff = {"Authorization": f"Bearer {token['access_token']}"}
+    cell = api.get(f"{base}/grid-cells?code=411104001001001", headers=staff).json()[0]["id"]
+    created = api.post(f"{base}/petitions", headers=staff, data={
+        "channel": "letter", "received_on": date.today().isoformat(), "kind": "claim",
+        "summary": f"{MARK}：小区供暖不达标", "grid_cell_id": cell, "petitioners": [{"name": "测试信访人"}]})
+    assert created.status == 201, created.text()
+    petition = created.json()
+    _log_in(page, console_url, "community_staff")
+    expect(page.get_by_role("status")).to_contain_text("个网格", timeout=30_000)
+    page.get_by_role("link", name="信访", exact=True).click()
+    page.locator(f"tr[data-petition='{petition['id']}'] a").click()
+    expect(page.locator("[data-field=status]")).to_have_text("已登记")
+    expect(page.locator("[data-field=clock]")).to_contain_text("受理告知")
+    steps = page.get_by_role("form", name="办理信访")
+    steps.get_by_label("步骤").select_option("not_accept")
+    steps.get_by_role("button", name="提交").click()
+    expect(steps.get_by_role("alert")).to_contain_text("需要填写说明")  # checked before sending
+    steps.get_by_label("步骤").select_option("accept")
+    steps.get_by_role("button", name="提交").click()
+    expect(page.locator("[data-field=status]")).to_have_text("已受理")
+    expect(page.locator("[data-field=clock]")).to_contain_text("办理答复")
+    expect(page.locator("ol.timeline")).to_contain_text("受理")
     assert [f for f in page.failed if not f.endswith("/api/v1/me")] == [], page.failed
 
 
