@@ -2,10 +2,9 @@
 
 Matter figures over a period are sums of ``matter_day_facts`` (kept by a trigger on matters) for
 the scope's own places, so a year of a district is a few thousand narrow rows, not a million
-matters; the live counts of
-open matters read the matters themselves, which are few next to the closed ones. The assessment
-sums per grid cell what other tables already keep per cell: patrols, visit coverage, the facts,
-disputes, and rolls them up to communities and streets."""
+matters; the live counts of open matters read the matters themselves (a partial index holds only
+them). The assessment takes ratings from ``matter_month_facts`` of the ranked places, and rolls up
+per grid cell what other tables keep per cell: patrols, visit coverage, disputes."""
 
 from __future__ import annotations
 
