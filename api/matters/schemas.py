@@ -4,6 +4,7 @@ from api.auth.schemas import GridCellRefSchema, PlaceRefSchema, UnitRefSchema
 from api.extensions import InputSchema, OutputSchema, Text
 from api.geo.coords import CoordSystem
 from api.geo.fields import PointInSchema, PointOutSchema
+from api.grids.schemas import MapArgsSchema
 from api.matters.workflow import TRANSITIONS
 from models import IncidentKind, IncidentLevel, MatterLevel, MatterSource, MatterStatus, Rating
 
@@ -189,3 +190,15 @@ class MatterStatsSchema(OutputSchema):
     overdue = ma.fields.Integer(required=True, metadata={"description": "Open and past the stage deadline"})
     to_accept = ma.fields.Integer(required=True, metadata={"description": "Submitted, not yet accepted"})
     closed = ma.fields.Integer(required=True)
+
+
+class MapMattersArgsSchema(MapArgsSchema):
+    status = ma.fields.Enum(MatterStatus, by_value=True, metadata={"description": "One open status only"},
+                            validate=ma.validate.OneOf([s for s in MatterStatus
+                                                        if s not in (MatterStatus.closed, MatterStatus.rejected)]))
+
+
+class MapMattersSchema(OutputSchema):
+    type = ma.fields.String(required=True)
+    features = ma.fields.List(ma.fields.Dict(), required=True)
+    truncated = ma.fields.Boolean(required=True, metadata={"description": "The box held more than the 5,000 sent"})

@@ -244,6 +244,18 @@ def nearby(db: Session, category_code: str, lng: float, lat: float, radius_m: in
     return [(matter, float(d)) for matter, d in rows]
 
 
+def open_in_bbox(scope: Scope, bbox: tuple[float, float, float, float], status=None) -> Select:
+    """Open matters (or those of one open status) within scope whose point lies in the box, the
+    most urgent first: columns for a map layer, no objects (the spatial index finds the box)."""
+    stmt = (select(Matter.id, Matter.number, Matter.status, Matter.stage_started_at, Matter.stage_due_at,
+                   MatterCategory.code, func.ST_X(Matter.location).label("lng"), func.ST_Y(Matter.location).label("lat"))
+            .join(MatterCategory, MatterCategory.id == Matter.category_id)
+            .where(Matter.status == status if status is not None else Matter.status.in_(OPEN),
+                   func.ST_Intersects(Matter.location, func.ST_MakeEnvelope(*bbox, 4326)))
+            .order_by(Matter.stage_due_at.asc().nulls_last(), Matter.number))
+    return scoped(stmt, Matter, scope)
+
+
 def get_matter(db: Session, matter_id, scope: Scope, *, for_update: bool = False) -> Matter:
     return get_or_404(db, Matter, matter_id, scope, for_update=for_update)
 

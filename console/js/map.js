@@ -94,14 +94,27 @@ function points(items, place, properties) {
 async function addWork(map, me, container) {
   const safely = (promise) => promise.catch(() => []);
   const staff = STAFF.includes(me.role);
+  const inView = () => {
+    const b = map.getBounds();
+    const lng = (v) => Math.min(180, Math.max(-180, v)).toFixed(6), lat = (v) => Math.min(90, Math.max(-90, v)).toFixed(6);
+    const box = [lng(b.getWest()), lat(b.getSouth()), lng(b.getEast()), lat(b.getNorth())].join(",");
+    return safely(get(`/api/v1/map/matters?bbox=${box}`).then((c) => c.features));
+  };
   const [matters, incidents, responders] = await Promise.all([
-    safely(get("/api/v1/matters?open=true&page_size=100")),
+    inView(),
     staff || me.role === "responder" ? safely(get("/api/v1/incidents?open=true&page_size=100")) : [],
     staff ? safely(get("/api/v1/responders?duty_status=on_duty&page_size=100")) : [],
   ]);
-  const open = matters;
-  map.addSource("matters", {type: "geojson", data: points(open, (m) => m.location,
-    (m) => ({id: m.id, number: m.number, status: m.status}))});
+  // the open matters in view, as GeoJSON features already; fetched again when the view moves
+  const collection = (features) => ({type: "FeatureCollection", features});
+  map.addSource("matters", {type: "geojson", data: collection(matters)});
+  let shown = matters.length;
+  map.on("moveend", async () => {
+    const features = await inView();
+    map.getSource("matters")?.setData(collection(features));
+    shown = features.length;
+    container.dataset.work = JSON.stringify({...JSON.parse(container.dataset.work || "{}"), matters: shown});
+  });
   map.addSource("incidents", {type: "geojson", data: points(incidents, (i) => i.location,
     (i) => ({id: i.id, number: i.number, level: i.level, title: i.title}))});
   const riders = new Map(responders.filter((r) => r.position).map((r) => [r.user_id, r]));
@@ -117,7 +130,7 @@ async function addWork(map, me, container) {
   map.addLayer({id: "responders", type: "circle", source: "responders",
                 paint: {"circle-radius": 6, "circle-color": "#2c3e50", "circle-stroke-color": "#fff",
                         "circle-stroke-width": 2}});
-  container.dataset.work = JSON.stringify({matters: open.length, incidents: incidents.length, responders: riders.size});
+  container.dataset.work = JSON.stringify({matters: shown, incidents: incidents.length, responders: riders.size});
   if (!staff) return;
   // positions as they come (the stream uses the same cookie session)
   let moves = 0;

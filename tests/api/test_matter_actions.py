@@ -62,3 +62,31 @@ def test_the_list_finds_a_number_and_the_open_ones(client, as_user, db):
     done_ids = {m["id"] for m in client.get("/api/v1/matters?open=false&page_size=100", headers=staff).get_json()}
     assert kept in open_ids and rejected not in open_ids and rejected in done_ids and kept not in done_ids
     assert client.get("/api/v1/matters?number=0", headers=staff).status_code == 422
+
+
+def test_the_map_layer_holds_the_open_matters_in_view(client, as_user, db, monkeypatch):
+    from api.matters import resources
+    from tests.api.matter_helpers import inside
+
+    point = inside(db)
+    box = f"{point.x - 0.01},{point.y - 0.01},{point.x + 0.01},{point.y + 0.01}"
+    first, second, closed = (report(client, as_user, db) for _ in range(3))
+    staff = as_user("community_staff")
+    act(client, staff, closed, "reject", note="重复")
+    layer = client.get(f"/api/v1/map/matters?bbox={box}", headers=staff).get_json()
+    assert {f["id"] for f in layer["features"]} == {first, second} and layer["truncated"] is False
+    feature = layer["features"][0]
+    assert feature["geometry"]["coordinates"] == [point.x, point.y]
+    assert feature["properties"]["status"] == "submitted" and feature["properties"]["deadline_colour"] == "green"
+    far = client.get(f"/api/v1/map/matters?bbox={point.x + 1},{point.y + 1},{point.x + 2},{point.y + 2}", headers=staff)
+    assert far.get_json()["features"] == []
+    assert client.get(f"/api/v1/map/matters?bbox={box}", headers=as_user("grid_member_2")).get_json()["features"] == []
+    act(client, staff, first, "accept")
+    accepted = client.get(f"/api/v1/map/matters?bbox={box}&status=accepted", headers=staff).get_json()
+    assert [f["id"] for f in accepted["features"]] == [first]
+    assert client.get(f"/api/v1/map/matters?bbox={box}&status=closed", headers=staff).status_code == 422
+    shifted = client.get(f"/api/v1/map/matters?bbox={box}&coord_system=gcj02", headers=staff).get_json()
+    assert shifted["features"][0]["geometry"]["coordinates"] != [point.x, point.y]  # GCJ-02 for AMap base maps
+    monkeypatch.setattr(resources, "MAP_MAX_MATTERS", 1)
+    capped = client.get(f"/api/v1/map/matters?bbox={box}", headers=staff).get_json()
+    assert len(capped["features"]) == 1 and capped["truncated"] is True
