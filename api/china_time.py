@@ -13,3 +13,8 @@ def today() -> date:
 
 def day_of(moment: datetime) -> date:
     return moment.astimezone(CHINA).date()
+
+
+def midnight(day: date) -> datetime:
+    """The start of a China day, as an aware datetime."""
+    return datetime.combine(day, datetime.min.time(), CHINA)

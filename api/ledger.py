@@ -13,6 +13,7 @@ from flask import Response
 from sqlalchemy import Select
 
 from api import audit
+from api.china_time import CHINA
 from models.db import db_session
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,6 +59,4 @@ def export(stmt: Select, *, title: str, filename: str, columns: Sequence[str], r
 
 def when(moment) -> str:
     """A timestamp as a ledger shows it: China time to the minute."""
-    from api.china_time import CHINA
-
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment is not None else ""

@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import BigInteger, and_, distinct, func, select, text
 from sqlalchemy.orm import Session, aliased
 
-from api.china_time import CHINA, today
+from api.china_time import midnight, today
 from api.matters.workflow import OPEN
 from api.policy import Scope, scoped, under
 from api.rollup import roll_up
-from api.visits.service import iso_week
+from api.visits.service import week_of
 from models import (
     Dispute,
     DisputeOutcome,
@@ -126,8 +126,7 @@ def matter_figures(db: Session, scope: Scope, start: date, end: date) -> dict:
 def weeks_of(start: date, end: date) -> list[str]:
     """The ISO weeks (China time) that overlap the period."""
     monday = start - timedelta(days=start.weekday())
-    return [iso_week(datetime.combine(monday + timedelta(weeks=i), datetime.min.time(), UTC) + timedelta(hours=12))
-            for i in range((end - monday).days // 7 + 1)]
+    return [week_of(monday + timedelta(weeks=i)) for i in range((end - monday).days // 7 + 1)]
 
 
 def working_days(start: date, end: date) -> int:
@@ -175,8 +174,8 @@ def assessment(db: Session, scope: Scope, first: date, last: date, level: str) -
                            {"closed": func.count(), "agreements": func.count().filter(
                                Dispute.outcome == DisputeOutcome.agreement)}, level,
                            where=(Dispute.status == DisputeStatus.closed,
-                                  and_(Dispute.closed_at >= _china_midnight(start),
-                                       Dispute.closed_at < _china_midnight(end + timedelta(days=1)))))
+                                  and_(Dispute.closed_at >= midnight(start),
+                                       Dispute.closed_at < midnight(end + timedelta(days=1)))))
     by_place: dict = {}
     for row in patrol_rows:
         expected = row["cells"] * workdays
@@ -199,7 +198,3 @@ def assessment(db: Session, scope: Scope, first: date, last: date, level: str) -
     for rank, entry in enumerate(result, 1):
         entry["rank"] = rank
     return result
-
-
-def _china_midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), CHINA)

@@ -20,8 +20,8 @@ from shapely.geometry import LineString, Point
 from sqlalchemy import Select, and_, cast, distinct, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from api.china_time import CHINA
 from api.china_time import day_of as china_day
+from api.china_time import midnight as china_midnight
 from api.errors import Conflict, ValidationFailed
 from api.geo.coords import to_wgs84
 from api.grids.service import locate
@@ -142,7 +142,7 @@ def split_by_day(coords: list, times: list, max_gap: timedelta) -> dict[date, li
         # a segment across midnight is shared in proportion to its time on each side
         start = t0
         while True:
-            midnight = datetime.combine(china_day(start) + timedelta(days=1), datetime.min.time(), CHINA)
+            midnight = china_midnight(china_day(start) + timedelta(days=1))
             end = min(t1, midnight)
             share = (end - start) / gap if gap else 1.0
             entry = days[china_day(start)]

@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from api import audit
-from api.china_time import CHINA
+from api.china_time import CHINA, midnight
 from api.errors import NotFound
 from api.matters import service as matters
 from api.photos import service as photos
@@ -73,14 +73,19 @@ def _visit_rule(scope: Scope):
 
 
 def iso_week(moment: datetime) -> str:
-    year, week, _ = moment.astimezone(CHINA).isocalendar()
+    return week_of(moment.astimezone(CHINA).date())
+
+
+def week_of(day: date) -> str:
+    """The ISO week a (China) day falls in, as the API names weeks: 2026-W48."""
+    year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
 
 
 def week_bounds(week: str) -> tuple[datetime, datetime]:
     """Start and end (exclusive) of an ISO week, in China time, as aware datetimes."""
     year, number = week.split("-W")
-    start = datetime.combine(date.fromisocalendar(int(year), int(number), 1), datetime.min.time(), CHINA)
+    start = midnight(date.fromisocalendar(int(year), int(number), 1))
     return start, start + timedelta(days=7)
 
 

@@ -46,17 +46,25 @@ function bounds(geometry) {
 }
 
 // Figures to colour the cells by: where they come from, and which value is bad (1 = darkest red).
+// the area's figures per place, read once for a visit to the map: the colours and every cell's card
+// use the same lists
+let figures = new Map();
+const area = (path) => {
+  if (!figures.has(path)) figures.set(path, getAll(path));
+  return figures.get(path);
+};
+
 const FIGURES = {
   "": {name: "按网格类型"},
-  open: {name: "未办结事件", staff: true, load: () => getAll("/api/v1/matters/stats?level=grid_cell"),
+  open: {name: "未办结事件", staff: true, load: () => area("/api/v1/matters/stats?level=grid_cell"),
          value: (r) => r.open},
-  overdue: {name: "超期事件", staff: true, load: () => getAll("/api/v1/matters/stats?level=grid_cell"),
+  overdue: {name: "超期事件", staff: true, load: () => area("/api/v1/matters/stats?level=grid_cell"),
             value: (r) => r.overdue},
   coverage: {name: "本周走访覆盖率（越低越红）",
-             load: () => getAll(`/api/v1/visits/coverage?week=${isoWeek(new Date())}&level=grid_cell`),
+             load: () => area(`/api/v1/visits/coverage?week=${isoWeek(new Date())}&level=grid_cell`),
              value: (r) => r.coverage_percent, invert: true},
   // counts only: who they are stays in the key-person pages, for those who may open them
-  key_persons: {name: "重点人员（人数）", load: () => getAll("/api/v1/key-persons/alerts?level=grid_cell"),
+  key_persons: {name: "重点人员（人数）", load: () => area("/api/v1/key-persons/alerts?level=grid_cell"),
                 value: (r) => r.active},
 };
 const STAFF = ["community_staff", "street_admin", "district_admin"];
@@ -153,8 +161,8 @@ async function fillCard(card, cell, me) {
     safely(get(`/api/v1/grid-cells/${cell.id}/chain`)),
     safely(count(`/api/v1/households?grid_cell_id=${cell.id}`)),
     safely(count(`/api/v1/residents?grid_cell_id=${cell.id}`)),
-    STAFF.includes(me.role) ? safely(getAll("/api/v1/matters/stats?level=grid_cell")) : null,
-    AREA.includes(me.role) ? safely(getAll("/api/v1/key-persons/alerts?level=grid_cell")) : null,
+    STAFF.includes(me.role) ? safely(area("/api/v1/matters/stats?level=grid_cell")) : null,
+    AREA.includes(me.role) ? safely(area("/api/v1/key-persons/alerts?level=grid_cell")) : null,
   ]);
   for (const holder of chain?.current || []) {
     card.append(el("div", {"data-line": "leader"}, `${holder.title}：${holder.name}${holder.phone ? ` ${holder.phone}` : ""}`));
@@ -169,6 +177,7 @@ async function fillCard(card, cell, me) {
 }
 
 export async function showMap(main, me) {
+  figures = new Map();
   const config = await fetch("config.json", {credentials: "same-origin"}).then((r) => r.json());
   const status = el("p", {class: "status", role: "status"}, "正在加载地图…");
   const container = el("div", {id: "map", class: "map", "aria-label": "网格地图"});

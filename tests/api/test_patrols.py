@@ -9,8 +9,9 @@ import pytest
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 
+from api.china_time import CHINA
 from api.geo.coords import wgs84_to_gcj02
-from api.patrols.service import CHINA, split_by_day
+from api.patrols.service import split_by_day
 from models import GridCell, PatrolCell, PatrolDay
 
 CELL_1, CELL_2 = "411104001001001", "411104001001002"
