@@ -16,7 +16,7 @@ COPY api ./api
 COPY config ./config
 COPY migrations ./migrations
 COPY models ./models
-COPY console ./console
+COPY web ./web
 COPY alembic.ini wsgi.py ./
 
 RUN useradd --system --uid 10001 --home-dir /app gridgov

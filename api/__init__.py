@@ -73,7 +73,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.auth.resources import blp as auth_blp
     from api.chain.resources import blp as chain_blp
     from api.cockpit.resources import blp as cockpit_blp
-    from api.console import bp as console_bp
+    from api import web
     from api.disputes.resources import blp as disputes_blp
     from api.emergency.resources import blp as emergency_blp
     from api.governance.resources import care_targets_blp, key_persons_blp
@@ -91,7 +91,8 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from api.visits.resources import blp as visits_blp
 
     app.register_blueprint(health_bp)
-    app.register_blueprint(console_bp)
+    app.register_blueprint(web.console)
+    app.register_blueprint(web.app)
     from api.open311.resources import bp as open311_bp
 
     app.register_blueprint(open311_bp)

@@ -41,9 +41,17 @@ def commit() -> None:
 
 def _fingerprint() -> str:
     """The request as the server understands it: a JSON body is compared by content, so a retry
-    that orders its keys differently is still the same request."""
+    that orders its keys differently is still the same request; a multipart upload by its fields
+    and the bytes of its files."""
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
+    if request.mimetype == "multipart/form-data":  # an upload: its fields and files, not the random boundary
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(f"{name}={value}\n".encode())
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            digest.update(f"{name}:{hashlib.sha256(upload.read()).hexdigest()}\n".encode())
+            upload.seek(0)
+        return digest.hexdigest()
     body = request.get_data(cache=True)
     if request.is_json:
         try:

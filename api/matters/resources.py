@@ -228,6 +228,7 @@ class MatterById(MethodView):
 @blp.route("/matters/<uuid:matter_id>/transitions")
 class Transitions(MethodView):
     @authenticated("matters.read")
+    @idempotent
     @blp.arguments(TransitionSchema)
     @blp.response(200, MatterSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such matter within your scope")
@@ -237,7 +238,8 @@ class Transitions(MethodView):
         verify, rework, close, resolve_on_spot, escalate, rate, reopen. 403 when the role may not
         take the action, 409 when it does not fit the state; every step is on the timeline.
         `escalate` with an incident `level` (I–IV; `kind`, `subtype` optional) makes it an incident
-        (突发事件) in one step, linked both ways (`incident_id`)."""
+        (突发事件) in one step, linked both ways (`incident_id`). With an `Idempotency-Key` a phone's
+        retry of a step that was taken (a rating, a reopening) answers as the first time did."""
         current = actor()
         matter = service.get_matter(db_session, matter_id, scope(), for_update=True)
         if body["action"] == "escalate" and body.get("level") is not None:
@@ -252,7 +254,7 @@ class Transitions(MethodView):
             event = workflow.apply(db_session, scope(), current.user, matter, body["action"], body)
             audit.record(f"matter.{body['action']}", object_type="matter", object_id=matter.id,
                          detail={"from": event.from_status, "to": event.to_status})
-        db_session.commit()
+        commit()
         db_session.refresh(matter)
         return matter_view(matter, with_photos=True)
 

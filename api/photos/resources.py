@@ -13,6 +13,7 @@ from api import audit, ratelimit
 from api.context import actor, authenticated, scope
 from api.errors import DomainError, NotFound, ValidationFailed
 from api.extensions import Blueprint, ErrorSchema, OutputSchema
+from api.idempotency import commit, idempotent
 from api.petitions.service import STAFF as PETITION_STAFF
 from api.photos import service
 from api.policy import can, scoped
@@ -46,13 +47,16 @@ def _photo_body_limit(view):
 class Photos(MethodView):
     @_photo_body_limit
     @authenticated("photos.upload")
+    @idempotent
     @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}})
     @blp.response(201, PhotoSchema)
     @blp.alt_response(413, schema=ErrorSchema, description="Over PHOTO_MAX_BYTES")
     def post(self):
         """Upload a photo (multipart field `file`; JPEG, PNG or WebP). It is checked to be a real
-        image, re-encoded, and stripped of EXIF (the position too); reference it by id afterwards."""
+        image, re-encoded, and stripped of EXIF (the position too); reference it by id afterwards.
+        With an `Idempotency-Key` a retried upload (same key, same file) answers the first photo
+        instead of storing another."""
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed({"file": [service.Msg.missing]})
@@ -62,7 +66,7 @@ class Photos(MethodView):
             raise DomainError("payload_too_large", status=413, limit=current_app.config["PHOTO_MAX_BYTES"])
         photo = service.store(db_session, actor().user, raw)
         audit.record("photo.upload", object_type="photo", object_id=photo.id)
-        db_session.commit()
+        commit()
         return photo
 
 

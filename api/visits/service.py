@@ -37,7 +37,8 @@ from sqlalchemy.orm import Session
 
 from api import audit
 from api.china_time import CHINA, midnight
-from api.errors import NotFound
+from api.errors import NotFound, current_language, localized
+from api.i18n import translate_errors
 from api.matters import service as matters
 from api.photos import service as photos
 from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
@@ -121,9 +122,11 @@ def _stored_content(visit: Visit) -> dict:
 
 
 class Reject(Exception):
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    """A record the batch cannot take; ``reason`` in the caller's language (the phone shows it)."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.reason = localized(zh, en)
 
 
 # What a finding that needs action becomes (issue 4's categories); information changes need none.
@@ -165,7 +168,7 @@ def _apply_roster(db: Session, scope: Scope, visitor: User, visit: Visit, househ
         kind = change["change"]
         if kind == "moved_in":
             if not change.get("name"):
-                raise Reject("moved_in needs a name")
+                raise Reject("迁入须填写姓名", "moved_in needs a name")
             resident = population.create_resident(db, scope, cipher, {
                 "household_id": household.id, "name": change["name"], "phone": change.get("phone"),
                 "kind": ResidentKind(change.get("kind") or "registered")})
@@ -173,12 +176,12 @@ def _apply_roster(db: Session, scope: Scope, visitor: User, visit: Visit, househ
             resident = db.scalars(select(Resident).where(Resident.id == change.get("resident_id"),
                                                          Resident.household_id == household.id)).unique().one_or_none()
             if resident is None:
-                raise Reject(f"{kind}: no such resident in this household")
+                raise Reject(f"{kind}：本户没有该居民", f"{kind}: no such resident in this household")
             if kind == "moved_out":
                 resident.moved_out_on = visit.visited_at.astimezone(CHINA).date()
             else:
                 if not change.get("phone"):
-                    raise Reject("phone_changed needs a phone")
+                    raise Reject("变更手机号须填写新号码", "phone_changed needs a phone")
                 resident.phone = change["phone"]
         audit.record(f"resident.{kind}", object_type="resident", object_id=resident.id, actor_user=visitor,
                      detail={"visit_id": str(visit.id)})
@@ -200,20 +203,20 @@ def _where(db: Session, visit: Visit, household: Household) -> tuple[float, floa
 def _decide(item: dict, home, visit: Visit | None, visitor: User, now: datetime) -> str:
     """What a record asks for: ``created``, ``updated`` or ``unchanged``; :class:`Reject` otherwise."""
     if item["visited_at"] > now + FUTURE_SLACK:
-        raise Reject("visited_at is in the future")
+        raise Reject("走访时间晚于当前时间", "visited_at is in the future")
     if home is None:
-        raise Reject("household not found in your cells")
+        raise Reject("您的网格内没有该户", "household not found in your cells")
     if visit is None:
         return "created"
     if visit.visitor_id != visitor.id:
-        raise Reject("this id belongs to another user's visit")
+        raise Reject("该编号属于他人的走访记录", "this id belongs to another user's visit")
     stored = _stored_content(visit)
     if stored == _content(item):
         return "unchanged"
     if item.get("version") != visit.version:
-        raise Reject(f"stale: the server has version {visit.version}")
+        raise Reject(f"记录已被更新（服务器版本 {visit.version}），请刷新后再改", f"stale: the server has version {visit.version}")
     if stored["roster_changes"] != (item.get("roster_changes") or []):
-        raise Reject("roster changes of a synced visit cannot be edited; record them on a new visit")
+        raise Reject("已同步走访的人员变动不能修改，请另记一次走访", "roster changes of a synced visit cannot be edited; record them on a new visit")
     return "updated"
 
 
@@ -246,7 +249,7 @@ def _write(db: Session, scope: Scope, visitor: User, item: dict, visit: Visit | 
     try:
         photos.attach_to_visit(db, visitor, visit.id, item.get("photo_ids") or [])
     except NotFound:
-        raise Reject("photo_ids: no such photo of yours, or it is attached elsewhere") from None
+        raise Reject("photo_ids：照片不存在或已用于别处", "photo_ids: no such photo of yours, or it is attached elsewhere") from None
     db.expire(visit, ["photo_ids"])
     visit.findings = _findings_to_matters(db, visitor, visit, home, previous)
     _record_follow_ups(db, scope, visitor, visit, home, item.get("follow_ups") or [], cipher)
@@ -263,9 +266,9 @@ def _record_follow_ups(db: Session, scope: Scope, visitor: User, visit: Visit, h
                                                                 FollowedPerson.status == FollowedStatus.active),
                                    FollowedPerson, scope).with_for_update(of=FollowedPerson)).unique().one_or_none()
         if person is None:
-            raise Reject("follow_ups: no such person under follow-up in your cells")
+            raise Reject("follow_ups：您的网格内没有该在管人员", "follow_ups: no such person under follow-up in your cells")
         if person.resident.household_id != home.id:
-            raise Reject("follow_ups: the person does not live in this household")
+            raise Reject("follow_ups：该人员不住在本户", "follow_ups: the person does not live in this household")
         observations = entry.get("observations")
         db.add(FollowUp(person_id=person.id, visit_id=visit.id, at=visit.visited_at, by_user_id=visitor.id,
                         assessment=FollowUpAssessment(entry["assessment"]),
@@ -341,10 +344,10 @@ def sync(db: Session, scope: Scope, visitor: User, items: list, item_schema: ma.
         try:
             item = item_schema.load(raw)
         except ma.ValidationError as exc:
-            results[index] = {"id": str(raw_id) if raw_id else None, "status": "rejected", "reason": _first(exc.messages)}
+            results[index] = {"id": str(raw_id) if raw_id else None, "status": "rejected", "reason": _first(translate_errors(exc.messages, current_language()))}
             continue
         if item["id"] in seen:
-            results[index] = {"id": str(item["id"]), "status": "rejected", "reason": "duplicate id in this batch"}
+            results[index] = {"id": str(item["id"]), "status": "rejected", "reason": localized("同一批次中编号重复", "duplicate id in this batch")}
             continue
         seen.add(item["id"])
         loaded.append((index, item))

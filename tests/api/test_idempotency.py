@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
 from sqlalchemy import func, select
 
-from models import GridCell, Resident
+from models import GridCell, Photo, Resident, User
+from tests.api.matter_helpers import report
 
 LIJIANGLU_1 = "411104001001001"
 
@@ -78,3 +82,41 @@ def test_the_same_json_in_another_order_is_the_same_request(client, as_user, db)
     first = client.post("/api/v1/residents", data=json.dumps(body), headers=headers)
     again = client.post("/api/v1/residents", data=json.dumps(dict(reversed(list(body.items())))), headers=headers)
     assert first.status_code == again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_retried_photo_upload_stores_one_photo(client, as_user, db):
+    """The same key and the same file (in a new multipart body, with another boundary) answer the
+    first photo; the key with another file is refused."""
+    headers = {**as_user("resident"), "Idempotency-Key": "photo-0001"}
+
+    def upload(colour):
+        buffer = io.BytesIO()
+        Image.new("RGB", (32, 24), colour).save(buffer, format="JPEG")
+        return client.post("/api/v1/photos", data={"file": (io.BytesIO(buffer.getvalue()), "p.jpg")},
+                           headers=headers, content_type="multipart/form-data")
+
+    mine = select(func.count(Photo.id)).where(Photo.uploader_id == select(User.id).where(User.username == "resident")
+                                              .scalar_subquery())
+    before = db.scalar(mine)
+    first, again = upload((200, 10, 10)), upload((200, 10, 10))
+    assert first.status_code == again.status_code == 201
+    assert again.get_json()["id"] == first.get_json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    assert db.scalar(mine) == before + 1
+    other = upload((10, 10, 200))
+    assert other.status_code == 422 and other.get_json()["error"] == "idempotency_key_reused"
+
+
+def test_a_retried_matter_step_is_taken_once(client, as_user, db):
+    """A phone's retry of a step it took (its answer lost) replays the answer instead of a 409;
+    the timeline has the step once."""
+    matter = report(client, as_user, db)
+    headers = {**as_user("community_staff"), "Idempotency-Key": "step-0001"}
+    first = client.post(f"/api/v1/matters/{matter}/transitions", json={"action": "accept"}, headers=headers)
+    again = client.post(f"/api/v1/matters/{matter}/transitions", json={"action": "accept"}, headers=headers)
+    assert first.status_code == again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["status"] == first.get_json()["status"] == "accepted"
+    steps = [e["action"] for e in client.get(f"/api/v1/matters/{matter}/timeline", headers=headers).get_json()]
+    assert steps.count("accept") == 1
+    no_key = client.post(f"/api/v1/matters/{matter}/transitions", json={"action": "accept"},
+                         headers=as_user("community_staff"))
+    assert no_key.status_code == 409

@@ -231,7 +231,7 @@ def test_a_follow_up_rides_on_a_visit_and_moves_the_next_date(client, as_user, d
 
     elsewhere = {**visit, "id": str(uuid.uuid4()), "household_id": str(_other_household(db, resident.household_id))}
     rejected = client.post("/api/v1/visits/sync", json={"visits": [elsewhere]}, headers=member).get_json()["results"][0]
-    assert rejected["status"] == "rejected" and "household" in rejected["reason"]
+    assert rejected["status"] == "rejected" and "不住在本户" in rejected["reason"]
     foreign = client.post("/api/v1/visits/sync", headers=as_user("grid_member_2"), json={"visits": [
         {**visit, "id": str(uuid.uuid4())}]}).get_json()["results"][0]
     assert foreign["status"] == "rejected"

@@ -74,8 +74,13 @@ def test_bad_visits_are_rejected_alone(client, as_user, db):
     ]
     results = _sync(client, headers, batch).get_json()["results"]
     assert [r["status"] for r in results] == ["created"] + ["rejected"] * 5
-    assert "future" in results[1]["reason"] and "your cells" in results[2]["reason"]
-    assert "duplicate" in results[3]["reason"] and results[4]["reason"]
+    # the reasons are shown on the phone: Chinese by default, English when asked
+    assert "晚于当前时间" in results[1]["reason"] and "网格内没有该户" in results[2]["reason"]
+    assert "重复" in results[3]["reason"] and results[4]["reason"] == "visited_at: 缺少必填字段。"
+    english = _sync(client, {**headers, "Accept-Language": "en"}, batch).get_json()["results"]
+    assert [r["status"] for r in english] == ["unchanged"] + ["rejected"] * 5
+    assert "future" in english[1]["reason"] and "your cells" in english[2]["reason"]
+    assert "duplicate" in english[3]["reason"] and english[4]["reason"].startswith("visited_at: ")
     assert db.scalar(select(func.count(Visit.id))) == 1
 
 
@@ -210,7 +215,7 @@ def test_a_bad_roster_change_rejects_its_visit_alone(client, as_user, db):
     households = _households(db, n=2)
     bad = _visit(households[0], roster_changes=[{"change": "moved_out", "resident_id": str(uuid.uuid4())}])
     results = _sync(client, as_user("grid_member"), [bad, _visit(households[1])]).get_json()["results"]
-    assert [r["status"] for r in results] == ["rejected", "created"] and "no such resident" in results[0]["reason"]
+    assert [r["status"] for r in results] == ["rejected", "created"] and "本户没有该居民" in results[0]["reason"]
 
 
 def test_photos_go_with_their_visit_and_a_repeat_keeps_them(client, as_user, db):

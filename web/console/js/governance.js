@@ -1,8 +1,8 @@
 // 走访 / 重点人员与关爱对象 / 矛盾纠纷: the area's door-knock coverage by week and the households left
 // unvisited; the people followed up, overdue first, and the counts per place; the disputes open and
 // the mediation success per place. Each list is what the API gives the caller.
-import {get, getAll} from "./api.js";
-import {el, isoWeek} from "./dom.js";
+import {get, getAll} from "../common/js/api.js";
+import {el, isoWeek} from "../common/js/dom.js";
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", {hour12: false}) : "—");
 const ATTENTION = {high: "高", medium: "中", low: "低"};

@@ -1,8 +1,8 @@
 // 突发事件: the open incidents, most serious first, and one incident's command post — its state and
 // steps, the nearest available responders to send, the dispatches changing live as the phones answer
 // (the stream), and the command log.
-import {ApiError, get, post} from "./api.js";
-import {clear, el} from "./dom.js";
+import {ApiError, get, post} from "../common/js/api.js";
+import {clear, el} from "../common/js/dom.js";
 
 const LEVEL_NAMES = {I: "Ⅰ级（特别重大）", II: "Ⅱ级（重大）", III: "Ⅲ级（较大）", IV: "Ⅳ级（一般）"};
 const STATUS_NAMES = {open: "已接报", responding: "处置中", contained: "已控制", closed: "已结束"};

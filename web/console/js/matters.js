@@ -1,7 +1,7 @@
 // 事件办理: queues by status with their deadline colours, and one matter with its photos,
 // timeline and the steps the caller may take now (the API says which: `actions`).
-import {ApiError, get, post, upload} from "./api.js";
-import {clear, el} from "./dom.js";
+import {ApiError, get, post, upload} from "../common/js/api.js";
+import {clear, el} from "../common/js/dom.js";
 
 export const STATUS_NAMES = {
   submitted: "待受理", accepted: "已受理", registered: "已立案", dispatched: "已派遣", handled: "已处置",

@@ -1,7 +1,7 @@
 // 信访: petitions with their statutory clocks — which deadline runs, its date, the days left —
 // the overdue first when asked. Petitioners are shown only to petition staff, as the API decides.
-import {ApiError, get, post} from "./api.js";
-import {clear, el} from "./dom.js";
+import {ApiError, get, post} from "../common/js/api.js";
+import {clear, el} from "../common/js/dom.js";
 
 const DEADLINES = {accept_due: "受理告知", reply_due: "办理答复", review_due: "复查答复", re_review_due: "复核答复"};
 const STATUS = {registered: "已登记", accepted: "已受理", not_accepted: "不予受理", routed: "已转送", assigned: "已交办",

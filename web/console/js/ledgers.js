@@ -1,7 +1,7 @@
 // 台账: filtered lists, a page at a time, exported to Excel exactly as filtered (the download uses
 // the same query as the list: what you see is what you get in the workbook).
-import {getPage} from "./api.js";
-import {el} from "./dom.js";
+import {getPage} from "../common/js/api.js";
+import {el} from "../common/js/dom.js";
 import {STATUS_NAMES} from "./matters.js";
 
 const PAGE_SIZE = 50;

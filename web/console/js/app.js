@@ -1,5 +1,5 @@
 // GridGov console: login, the shell, and the pages, routed by the URL's hash.
-import {ApiError, get, login, logout} from "./api.js";
+import {ApiError, get, login, logout} from "../common/js/api.js";
 import {showCockpit} from "./cockpit.js";
 import {showDisputes, showPeople, showVisits} from "./governance.js";
 import {showIncidents} from "./incidents.js";
@@ -7,7 +7,7 @@ import {LEDGER_ROLES, showLedgers} from "./ledgers.js";
 import {showMap} from "./map.js";
 import {showMatters} from "./matters.js";
 import {showPetitions} from "./petitions.js";
-import {clear, el} from "./dom.js";
+import {clear, el} from "../common/js/dom.js";
 
 const AREA = ["grid_member", "community_staff", "street_admin", "district_admin"];
 const PAGES = [

@@ -3,8 +3,8 @@
 // follow-up, petitions and their clocks, incidents by level, and the assessment ranking (考核) —
 // drawn with ECharts (vendored, loaded as this origin's script). Every figure comes from the API
 // for the caller's own scope.
-import {count, get} from "./api.js";
-import {el, isoWeek} from "./dom.js";
+import {count, get} from "../common/js/api.js";
+import {el, isoWeek} from "../common/js/dom.js";
 import {STATUS_NAMES} from "./matters.js";
 
 const MANAGERS = ["community_staff", "street_admin", "district_admin"];

@@ -1,8 +1,8 @@
 // 一图感知: the caller's grid cells from GridGov's own vector tiles, over a configurable base map
 // (none configured: a plain background). A click on a cell shows its card.
 import * as maplibregl from "../vendor/maplibre-gl/maplibre-gl.mjs";
-import {count, get, getAll} from "./api.js";
-import {el, isoWeek} from "./dom.js";
+import {count, get, getAll} from "../common/js/api.js";
+import {el, isoWeek} from "../common/js/dom.js";
 
 const KIND_COLOURS = ["match", ["get", "kind"],
   "residential", "#7fb3d5", "commercial", "#f5b041", "industrial", "#a569bd", "rural", "#82e0aa", "#aab7b8"];
