@@ -69,11 +69,11 @@ def create_app(config: BaseConfig | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, api: Api) -> None:
+    from api import web
     from api.audit_events.resources import blp as audit_blp
     from api.auth.resources import blp as auth_blp
     from api.chain.resources import blp as chain_blp
     from api.cockpit.resources import blp as cockpit_blp
-    from api import web
     from api.disputes.resources import blp as disputes_blp
     from api.emergency.resources import blp as emergency_blp
     from api.governance.resources import care_targets_blp, key_persons_blp
