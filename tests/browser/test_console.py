@@ -4,23 +4,15 @@ served by gunicorn. Screenshots go to test-artifacts/ (kept by CI as the run's a
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from sqlalchemy import create_engine, text
+from playwright.sync_api import expect
 
+from tests.browser.conftest import forget, screenshot, watch
 from tests.conftest import DEMO_PASSWORD
-from tests.live_server import ROOT, running_server
-
-ARTIFACTS = ROOT / "test-artifacts"
-# what a sandboxed root on a closed network needs (no background calls home, no GPU)
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
-
+from tests.live_server import running_server
 
 # where 漓江路社区第1网格 is on the screen: the mean of its outer ring's corners, projected
 CELL_1_ON_SCREEN = """() => {
@@ -40,51 +32,15 @@ def console_url(app, tmp_path_factory):
         with running_server(app.config["DATABASE_URL"], tmp_path_factory.mktemp("console") / "gunicorn.log") as port:
             yield f"http://127.0.0.1:{port}/console/"
     finally:
-        engine = create_engine(app.config["DATABASE_URL"])
-        with engine.begin() as conn:
-            mine = "SELECT id FROM matters WHERE description LIKE :m"
-            incidents = f"SELECT id::text FROM incidents WHERE title LIKE :m OR matter_id IN ({mine})"
-            petitions = "SELECT id::text FROM petitions WHERE summary LIKE :m"
-            for table in ("outbox", "notifications"):  # what this module's incidents and petitions queued
-                conn.execute(text(f"DELETE FROM {table} WHERE payload->>'incident_id' IN ({incidents}) "  # noqa: S608
-                                  f"OR payload->>'petition_id' IN ({petitions})"), {"m": f"{MARK}%"})
-            conn.execute(text(f"DELETE FROM incidents WHERE id::text IN ({incidents})"), {"m": f"{MARK}%"})  # noqa: S608
-            conn.execute(text("DELETE FROM petitions WHERE summary LIKE :m"), {"m": f"{MARK}%"})
-            conn.execute(text("UPDATE responders SET duty_status = 'off_duty', position = NULL, position_at = NULL "
-                              "WHERE user_id = (SELECT id FROM users WHERE username = 'responder')"))
-            conn.execute(text(f"UPDATE matters SET merged_into_id = NULL WHERE id IN ({mine})"), {"m": f"{MARK}%"})  # noqa: S608
-            conn.execute(text("DELETE FROM matters WHERE description LIKE :m"), {"m": f"{MARK}%"})
-            # the demo responder's phone reported a position: back to the demo's
-            conn.execute(text("DELETE FROM responder_tracks"))
-            conn.execute(text("DELETE FROM stream_events"))
-        engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not Path(executable).exists():
-        pytest.fail(f"{executable} is missing: run the suite with `make test` (it installs Debian's chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=FLAGS)
-        yield launched
-        launched.close()
+        forget(app.config["DATABASE_URL"], MARK)
 
 
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    page = context.new_page()
-    problems = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    failed = []
-    page.on("response", lambda r: failed.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None)
-    page.problems = problems
-    page.failed = failed  # answers of 400 and above (the first /me before logging in is a 401)
+    page = watch(context.new_page())  # page.failed: the first /me before logging in is a 401
     yield page
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    screenshot(page, request.node.name)
     context.close()
 
 
@@ -445,8 +401,7 @@ def test_a_tablet_gets_every_page_without_sideways_scrolling(browser, console_ur
         expect(charts.nth(3)).to_be_visible(timeout=20_000)
         boxes = [charts.nth(i).bounding_box() for i in range(charts.count())]
         assert all(b["x"] >= 0 and b["x"] + b["width"] <= 768 and b["width"] >= 300 for b in boxes)  # two a row, whole
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "tablet_cockpit.png"), full_page=True)
+        screenshot(page, "tablet_cockpit")
     finally:
         context.close()
 

@@ -1,5 +1,6 @@
-// The API as the console uses it: the session lives in httpOnly cookies the page cannot read;
-// every write carries the session's CSRF token (from the one cookie scripts may read).
+// The API as the console and the app use it: the session lives in httpOnly cookies the page cannot
+// read; every write carries the session's CSRF token (from the one cookie scripts may read). A
+// network failure surfaces as fetch's TypeError, an answer of 400 and above as ApiError.
 
 const CSRF_COOKIE = "gridgov_csrf";
 
@@ -27,8 +28,8 @@ async function refresh() {
   return refreshing;
 }
 
-async function send(method, path, body, {retry = true} = {}) {
-  const headers = {"Accept": "application/json", "Accept-Language": "zh-CN"};
+async function send(method, path, body, {retry = true, headers: extra = {}} = {}) {
+  const headers = {"Accept": "application/json", "Accept-Language": "zh-CN", ...extra};
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (!["GET", "HEAD"].includes(method)) headers["X-CSRF-Token"] = csrfToken();
   const response = await fetch(path, {
@@ -36,7 +37,7 @@ async function send(method, path, body, {retry = true} = {}) {
   });
   // a session (its CSRF cookie) that has expired is refreshed once; without one there is nothing to refresh
   if (response.status === 401 && retry && csrfToken() && path !== "/api/v1/auth/login" && await refresh()) {
-    return send(method, path, body, {retry: false});
+    return send(method, path, body, {retry: false, headers: extra});
   }
   return response;
 }
@@ -61,9 +62,9 @@ export async function getPage(path) {
 
 export const get = (path) => request("GET", path);
 
-// Every row of a list of figures per place, a thousand a page (a district's cells in a few pages).
-export async function getAll(path) {
-  const size = 1000;
+// Every row of a list: figures per place go a thousand a page (a district's cells in a few pages),
+// other lists at most a hundred.
+export async function getAll(path, {size = 1000} = {}) {
   const url = (page) => `${path}${path.includes("?") ? "&" : "?"}page=${page}&page_size=${size}`;
   const first = await getPage(url(1));
   const pages = Math.ceil(first.total / size);
@@ -79,9 +80,12 @@ export async function count(path) {
 export const post = (path, body) => request("POST", path, body ?? {});
 
 // A multipart upload (a photo): the browser sets the boundary; the CSRF token goes as on every write.
-export async function upload(path, formData) {
+export async function upload(path, formData, {headers = {}, retry = true} = {}) {
   const response = await fetch(path, {method: "POST", credentials: "same-origin", body: formData,
-    headers: {"Accept": "application/json", "Accept-Language": "zh-CN", "X-CSRF-Token": csrfToken()}});
+    headers: {"Accept": "application/json", "Accept-Language": "zh-CN", "X-CSRF-Token": csrfToken(), ...headers}});
+  if (response.status === 401 && retry && csrfToken() && await refresh()) {
+    return upload(path, formData, {headers, retry: false});
+  }
   return parsed(response);
 }
 
