@@ -49,8 +49,9 @@ def screenshot(page, name: str) -> None:
 def forget(database_url: str, mark: str, *, since=None) -> None:
     """Remove what a browser test module committed for real: matters, incidents and petitions whose
     text holds ``mark`` (with what they queued), door-knock visits whose notes hold it (and the
-    households' last visits and the coverage they counted, recounted), the demo grid member's
-    check-ins and patrols since ``since``, and the responders' positions and the live stream."""
+    households' last visits and the coverage they counted, recounted), residents named with it, the
+    demo grid member's check-ins and patrols since ``since``, and the responders' positions and the
+    live stream."""
     from sqlalchemy.orm import Session
 
     from api.visits.service import refresh_coverage, refresh_last_visited
@@ -61,9 +62,10 @@ def forget(database_url: str, mark: str, *, since=None) -> None:
         mine = "SELECT id FROM matters WHERE description LIKE :m"
         incidents = f"SELECT id::text FROM incidents WHERE title LIKE :m OR matter_id IN ({mine})"
         petitions = "SELECT id::text FROM petitions WHERE summary LIKE :m"
-        for table in ("outbox", "notifications"):  # what the incidents and petitions queued
+        for table in ("outbox", "notifications"):  # what the matters, incidents and petitions queued
             conn.execute(text(f"DELETE FROM {table} WHERE payload->>'incident_id' IN ({incidents}) "  # noqa: S608
-                              f"OR payload->>'petition_id' IN ({petitions})"), like)
+                              f"OR payload->>'petition_id' IN ({petitions}) "
+                              f"OR payload->>'matter_id' IN (SELECT id::text FROM matters WHERE description LIKE :m)"), like)
         conn.execute(text(f"DELETE FROM incidents WHERE id::text IN ({incidents})"), like)  # noqa: S608
         conn.execute(text("DELETE FROM petitions WHERE summary LIKE :m"), like)
         conn.execute(text("UPDATE responders SET duty_status = 'off_duty', position = NULL, position_at = NULL "
@@ -72,6 +74,7 @@ def forget(database_url: str, mark: str, *, since=None) -> None:
         conn.execute(text("DELETE FROM matters WHERE description LIKE :m"), like)
         visited = conn.execute(text("DELETE FROM visits WHERE notes LIKE :m RETURNING household_id, grid_cell_id, week"),
                                like).all()
+        conn.execute(text("DELETE FROM residents WHERE name LIKE :m"), like)  # newcomers recorded at a door
         if since is not None:
             member = "(SELECT id FROM users WHERE username = 'grid_member')"
             conn.execute(text(f"DELETE FROM check_ins WHERE user_id = {member} AND created_at >= :t"), {"t": since})  # noqa: S608

@@ -28,11 +28,19 @@ CELL_1 = "411104001001001"  # 漓江路社区第1网格: the resident's home and
 @pytest.fixture(scope="module")
 def server(app, tmp_path_factory):
     since = datetime.now(UTC)
+    engine = create_engine(app.config["DATABASE_URL"])
+    with engine.connect() as conn:  # follow-ups recorded here move these dates: put back afterwards
+        followed = conn.execute(text("SELECT id, last_follow_up_at, next_follow_up_on FROM followed_persons")).all()
     try:
         with running_server(app.config["DATABASE_URL"], tmp_path_factory.mktemp("app") / "gunicorn.log") as port:
             yield f"http://127.0.0.1:{port}"
     finally:
         forget(app.config["DATABASE_URL"], MARK, since=since)
+        with engine.begin() as conn:
+            for row in followed:
+                conn.execute(text("UPDATE followed_persons SET last_follow_up_at = :l, next_follow_up_on = :n "
+                                  "WHERE id = :i"), {"l": row.last_follow_up_at, "n": row.next_follow_up_on, "i": row.id})
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -285,3 +293,74 @@ def test_a_responder_on_duty_gets_a_dispatch_live_and_acknowledges_it(phone, ser
     phone.wait_for_function("() => !document.querySelector('header .queue').textContent")
     assert status() == "en_route"
     assert [f for f in phone.failed if not f.endswith("/api/v1/me")] == [], phone.failed
+
+
+def test_a_grid_member_records_a_follow_up_and_a_newcomer_at_the_door(phone, server, sql):
+    """The visit form offers the household's people under follow-up and its roster: a care target's
+    follow-up and a newcomer reach the server with the visit."""
+    person, name, household = sql(
+        "SELECT f.id, r.name, r.household_id::text FROM followed_persons f JOIN residents r ON r.id = f.resident_id "
+        "JOIN places p ON p.id = f.grid_cell_id WHERE p.code = :c AND f.status = 'active' AND r.household_id IS NOT NULL "
+        "ORDER BY f.created_at LIMIT 1", c=CELL_1)[0]
+    _log_in(phone, server, "grid_member")
+    expect(phone.get_by_role("list", name="走访计划").locator("li").first).to_be_visible()
+    phone.goto(f"{server}/app/#/visit/{household}")
+    form = phone.get_by_role("form", name="走访记录")
+    expect(form).to_contain_text(name)
+    phone.get_by_label(f"{name}的状况").select_option("needs_attention")
+    phone.get_by_placeholder("观察到的情况（加密保存）").fill("情绪低落，已联系家属")
+    phone.get_by_role("button", name="+ 添加变动").click()
+    phone.get_by_label("变动类型").select_option("moved_in")
+    phone.get_by_placeholder("姓名").fill(f"{MARK}新住户")
+    phone.get_by_placeholder("手机号").fill("13912345678")
+    phone.get_by_label("走访情况").fill(f"{MARK}：随访与新住户")
+    phone.get_by_role("button", name="保存走访").click()
+    state = phone.get_by_role("list", name="走访计划").locator(f"li[data-household='{household}'] [data-visit-state]")
+    expect(state).to_have_text("已同步", timeout=20_000)
+    visit = sql("SELECT id FROM visits WHERE notes = :n", n=f"{MARK}：随访与新住户")
+    assert len(visit) == 1
+    assert sql("SELECT assessment FROM follow_ups WHERE visit_id = :v AND person_id = :p", v=visit[0][0], p=person) == [
+        ("needs_attention",)]
+    assert sql("SELECT household_id::text, phone FROM residents WHERE name = :n", n=f"{MARK}新住户") == [
+        (household, "13912345678")]
+
+
+def test_a_resident_is_told_the_matter_is_done_and_rates_it(app, phone, server, sql, inside_cell_1):
+    """Closed by the staff: the resident's notification leads to the matter, which now asks for a
+    rating; the rating reaches the server."""
+    from sqlalchemy.orm import Session
+
+    from api.notifications.service import deliver_pending
+
+    api, base = phone.context.request, f"{server}/api/v1"
+
+    def as_user(username):
+        token = api.post(f"{base}/auth/login", data={"username": username, "password": DEMO_PASSWORD}).json()
+        return {"Authorization": f"Bearer {token['access_token']}"}
+
+    resident, staff = as_user("resident"), as_user("community_staff")
+    matter = api.post(f"{base}/matters", headers=resident, data={
+        "category": "ENV-GARBAGE", "description": f"{MARK}：楼下垃圾三天没清运",
+        "location": {"lng": inside_cell_1["longitude"], "lat": inside_cell_1["latitude"]}}).json()
+    unit = sql("SELECT id::text FROM handling_units ORDER BY name LIMIT 1")[0][0]
+    for headers, step, body in [(staff, "accept", {}), (staff, "register", {}), (staff, "dispatch", {"unit_id": unit}),
+                                (as_user("unit_staff"), "handle", {"note": "已清运"}),
+                                (as_user("grid_member"), "verify", {}), (staff, "close", {})]:
+        answer = api.post(f"{base}/matters/{matter['id']}/transitions", headers=headers, data={"action": step, **body})
+        assert answer.ok, (step, answer.text())
+    engine = create_engine(app.config["DATABASE_URL"])
+    with Session(engine) as session, session.begin():
+        deliver_pending(session)  # what the background worker does
+    engine.dispose()
+
+    _log_in(phone, server, "resident")
+    phone.get_by_role("link", name="消息").click()
+    told = phone.get_by_role("list", name="消息").locator("li", has_text=f"第 {matter['number']} 号事件已办结")
+    expect(told).to_be_visible()
+    told.get_by_role("link").click()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text(f"#{matter['number']}")
+    expect(phone.locator("ol.timeline")).to_contain_text("结案")
+    phone.get_by_role("button", name="满意", exact=True).click()
+    expect(phone.get_by_role("status").filter(has_text="已提交：评价")).to_be_visible()
+    phone.wait_for_function("() => !document.querySelector('header .queue').textContent")
+    assert sql("SELECT rating FROM matters WHERE id = :i", i=uuid.UUID(matter["id"])) == [("satisfied",)]

@@ -98,6 +98,9 @@ function shell(tabs, current) {
       el("img", {class: "icon", src: `icons/tab-${t.icon}.svg`, alt: ""}), el("span", {}, t.title),
       t.path === "#/notices" ? el("span", {class: "dot", hidden: true}) : null)));
   app.append(header, main, bar);
+  if (!window.isSecureContext) {  // positions, the camera's upload path and offline use all need HTTPS
+    header.after(el("p", {class: "notice error", role: "alert"}, "此页面未通过 HTTPS 打开：定位和离线功能不可用，请联系管理员启用 HTTPS。"));
+  }
   const showNet = () => { net.textContent = navigator.onLine ? "" : "离线"; };
   const showQueue = async () => {
     const count = (await outbox.pending()).length;

@@ -32,7 +32,15 @@ function changed(detail) {
   for (const listener of listeners) listener(detail);
 }
 
-export const newId = () => crypto.randomUUID();
+// A version-4 UUID made on the phone (crypto.randomUUID exists only on HTTPS pages; this works on both).
+export function newId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 // Queue a write. `photos` are Blobs uploaded first; their ids go into body[photoField].
 export async function enqueue({kind, label, method = "POST", path, body, photos = [], photoField = "photo_ids", ref}) {
