@@ -214,7 +214,7 @@ def test_a_grid_member_records_visits_offline_and_each_reaches_the_server_once(p
     phone.context.set_offline(False)
     for household in households:
         expect(plan.locator(f"li[data-household='{household}'] [data-visit-state]")).to_have_text(
-            "已同步（无变化）", timeout=30_000)  # the second send: the server already had them
+            "已同步（服务器已有）", timeout=30_000)  # the second send: the server already had them
     assert lost
     expect(phone.locator("header .queue")).to_have_text("")
     rows = sql("SELECT id, household_id::text, result, count(*) OVER (PARTITION BY id) FROM visits WHERE notes LIKE :m",
@@ -364,3 +364,6 @@ def test_a_resident_is_told_the_matter_is_done_and_rates_it(app, phone, server, 
     expect(phone.get_by_role("status").filter(has_text="已提交：评价")).to_be_visible()
     phone.wait_for_function("() => !document.querySelector('header .queue').textContent")
     assert sql("SELECT rating FROM matters WHERE id = :i", i=uuid.UUID(matter["id"])) == [("satisfied",)]
+    expect(phone.get_by_text("我的评价：满意")).to_be_visible()  # the page now shows the matter as it is
+    expect(phone.get_by_role("button", name="满意", exact=True)).to_have_count(0)
+    assert "null" not in phone.inner_text("main")

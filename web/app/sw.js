@@ -33,6 +33,7 @@ const SHELL = [
   "js/visits.js",
   "common/js/api.js",
   "common/js/dom.js",
+  "common/js/login.js",
 ];
 
 self.addEventListener("install", (event) => {

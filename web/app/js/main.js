@@ -2,7 +2,8 @@
 // the URL's hash. Installable (manifest + service worker) and usable offline: the shell comes from
 // the service worker's cache, the data a screen needs from what the phone kept (store.js), and
 // every write goes through the outbox (outbox.js).
-import {ApiError, get, login, logout} from "../common/js/api.js";
+import {ApiError, get, logout} from "../common/js/api.js";
+import {loginForm} from "../common/js/login.js";
 import {showMatter, showMine, showNotices, unreadCount} from "./mine.js";
 import * as outbox from "./outbox.js";
 import {resumePatrol, showPatrol} from "./patrol.js";
@@ -38,28 +39,10 @@ const tabsFor = (user) => TABS.filter((t) => !t.roles || t.roles.includes(user.r
 
 function showLogin(message) {
   clear(app);
-  const error = el("p", {class: "error", role: "alert"}, message || "");
-  const username = el("input", {name: "username", autocomplete: "username", required: true});
-  const password = el("input", {name: "password", type: "password", autocomplete: "current-password", required: true});
-  const form = el("form", {class: "login", "aria-label": "登录"},
-    el("img", {src: "icons/icon-192.png", alt: "", width: 72, height: 72}),
-    el("h1", {}, "网格通"), el("p", {class: "hint"}, "居民、网格员、应急队员共用一个登录"),
-    el("label", {class: "field"}, el("span", {}, "用户名或手机号"), username),
-    el("label", {class: "field"}, el("span", {}, "密码"), password),
-    el("button", {type: "submit", class: "primary"}, "登录"), error);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.textContent = "";
-    try {
-      await login(username.value.trim(), password.value);
-      me = null;
-      location.hash = "";
-      await route();
-    } catch (e) {
-      error.textContent = e instanceof ApiError ? e.message : "无法连接服务器，请检查网络后重试。";
-    }
-  });
-  app.append(form);
+  app.append(loginForm({
+    heading: [el("img", {src: "icons/icon-192.png", alt: "", width: 72, height: 72}), el("h1", {}, "网格通"),
+              el("p", {class: "hint"}, "居民、网格员、应急队员共用一个登录")],
+    message, onIn: async () => { me = null; location.hash = ""; await route(); }}));
 }
 
 async function showMe(main, user) {
@@ -76,7 +59,7 @@ async function showMe(main, user) {
     showLogin("已退出。");
   });
   const staff = ["community_staff", "street_admin", "district_admin", "unit_staff", "grid_member"].includes(user.role);
-  main.append(el("h1", {}, user.display_name),
+  main.append(...[el("h1", {}, user.display_name),
     el("p", {}, `${ROLE_NAMES[user.role] || user.role} · ${user.place.name}`),
     user.grid_cells?.length ? el("p", {class: "hint"}, `负责网格：${user.grid_cells.map((c) => c.name).join("、")}`) : null,
     el("ul", {class: "items"},
@@ -84,7 +67,7 @@ async function showMe(main, user) {
       user.role === "grid_member" ? el("li", {class: "item"}, el("a", {href: "#/mine"}, el("strong", {}, "我的上报"))) : null,
       user.role === "grid_member" ? el("li", {class: "item"}, el("a", {href: "#/tasks"}, el("strong", {}, "应急任务"))) : null,
       staff ? el("li", {class: "item"}, el("a", {href: "/console/"}, el("strong", {}, "打开管理端"))) : null),
-    out);
+    out].filter(Boolean));
 }
 
 function shell(tabs, current) {

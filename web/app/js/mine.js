@@ -62,7 +62,7 @@ export async function showMatter(main, me, id) {
     return;
   }
   const message = el("div");
-  main.append(
+  main.append(...[
     el("p", {}, el("a", {href: "#/mine"}, "‹ 我的上报")),
     el("h1", {}, `#${matter.number} ${matter.category.name}`),
     el("p", {}, el("span", {class: `badge ${matter.status}`}, MATTER_STATUS[matter.status] || matter.status),
@@ -74,7 +74,7 @@ export async function showMatter(main, me, id) {
     el("h2", {}, "办理进度"),
     el("ol", {class: "timeline"}, ...steps.map((s) => el("li", {},
       el("strong", {}, MATTER_STEPS[s.action] || s.action), ` ${when(s.at)}`,
-      s.note ? el("div", {class: "hint"}, s.note) : null))));
+      s.note ? el("div", {class: "hint"}, s.note) : null)))].filter(Boolean));
   const actions = matter.actions || [];
   if (matter.rating) main.append(el("p", {}, `我的评价：${RATINGS[matter.rating]}`));
   if (actions.includes("rate")) {
@@ -91,6 +91,13 @@ export async function showMatter(main, me, id) {
     });
     main.append(el("h2", {}, "重新办理"), field("原因", note), reopen);
   }
+  // once a step taken here reaches the server, the page shows the matter as it now is
+  const off = onChange(({entry, done}) => {
+    if (!done || entry?.ref !== matter.id || !location.hash.startsWith(`#/matter/${matter.id}`)) return;
+    off();
+    showMatter(main, me, id);
+  });
+  window.addEventListener("hashchange", off, {once: true});
 }
 
 // A step on the matter goes through the outbox too (its key makes a retry harmless).

@@ -175,7 +175,7 @@ async function sendVisits(batch) {
 }
 
 async function drainOnce() {
-  if (!navigator.onLine) return;  // surely offline (the opposite is never sure): wait for "online"
+  if (!navigator.onLine) return false;  // surely offline (the opposite is never sure): wait for "online"
   const all = await entries();
   const now = Date.now();
   for (const entry of all) {  // done entries are kept a few days to show what was sent, then let go
@@ -207,7 +207,7 @@ async function wakeForNext() {
 export function drain() {
   if (!user) return Promise.resolve();
   draining ??= drainOnce()
-    .then(wakeForNext)
+    .then((ran) => ran === false || wakeForNext())
     .catch((error) => { if (error instanceof NeedsLogin) changed({needsLogin: true}); else console.warn(error); })
     .finally(() => { draining = null; changed({}); });
   return draining;

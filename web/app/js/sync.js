@@ -4,7 +4,7 @@ import {discard, drain, entries, onChange, retry} from "./outbox.js";
 import {action, clear, el, notice, when} from "./ui.js";
 
 const STATES = {pending: "待发送", failed: "未通过", done: "已发送"};
-const SYNCED = {created: "已新建", updated: "已更新", unchanged: "无变化"};
+const SYNCED = {created: "已新建", updated: "已更新", unchanged: "服务器已有，未重复保存"};
 
 function outcome(entry) {
   if (entry.state === "failed") return entry.error;
@@ -20,7 +20,7 @@ export async function showSync(main) {
   const list = el("ul", {class: "items", "aria-label": "发送记录"});
   main.append(el("h1", {}, "发送记录"),
     el("p", {class: "hint"}, "在无网络时保存的记录都在这里，联网后自动发送；未通过的可以修改或删除。"),
-    navigator.onLine ? null : notice("当前离线。", "warn"), now, list);
+    navigator.onLine ? "" : notice("当前离线。", "warn"), now, list);
   async function draw() {
     const all = (await entries()).reverse();
     clear(list);

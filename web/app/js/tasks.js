@@ -99,7 +99,7 @@ export async function showTasks(main, me) {
         el("button", {type: "button", class: kind, "data-step": step}, name), () => answer(d, step, name)));
       list.append(el("li", {class: `item dispatch ${d.overdue ? "overdue" : ""}`, "data-dispatch": d.id, "data-status": status},
         el("strong", {}, `第 ${incident.number} 号 ${incident.title || ""}`),
-        el("span", {}, `${LEVELS[incident.level] || incident.level || ""} · ${incident.address || ""}`),
+        el("span", {}, [LEVELS[incident.level] || incident.level, incident.address].filter(Boolean).join(" · ")),
         el("span", {class: `badge ${status}`}, DISPATCH_STATUS[status] || status,
           waiting ? (waiting.state === "failed" ? `（未送达：${waiting.error}）` : "（待发送）") : ""),
         el("small", {}, `派出 ${when(d.dispatched_at)}${d.distance_m ? ` · 距离 ${Math.round(d.distance_m)} 米` : ""}`

@@ -15,7 +15,7 @@ const FINDINGS = {hazard: "安全隐患", dispute: "矛盾纠纷", needs_help: "
 const CHANGES = {moved_in: "迁入", moved_out: "迁出", phone_changed: "更换手机号"};
 const KINDS = {registered: "户籍人口", migrant: "流动人口", foreign: "境外人员", left_behind: "留守人员"};
 const ASSESSMENTS = {stable: "稳定", needs_attention: "需关注", at_risk: "有风险"};
-const SYNCED = {created: "已同步", updated: "已同步（更新）", unchanged: "已同步（无变化）"};
+const SYNCED = {created: "已同步", updated: "已同步（更新）", unchanged: "已同步（服务器已有）"};
 
 const week = () => isoWeek(new Date());
 

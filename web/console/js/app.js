@@ -1,5 +1,6 @@
 // GridGov console: login, the shell, and the pages, routed by the URL's hash.
-import {ApiError, get, login, logout} from "../common/js/api.js";
+import {ApiError, get, logout} from "../common/js/api.js";
+import {loginForm} from "../common/js/login.js";
 import {showCockpit} from "./cockpit.js";
 import {showDisputes, showPeople, showVisits} from "./governance.js";
 import {showIncidents} from "./incidents.js";
@@ -33,29 +34,13 @@ let me = null;
 
 function showLogin(message) {
   clear(app);
-  const error = el("p", {class: "error", role: "alert"}, message || "");
-  const username = el("input", {name: "username", autocomplete: "username", required: true});
-  const password = el("input", {name: "password", type: "password", autocomplete: "current-password", required: true});
-  const form = el("form", {class: "login", "aria-label": "登录"},
-    el("h1", {}, "GridGov 网格化治理管理端"),
-    el("label", {}, "用户名或手机号", username),
-    el("label", {}, "密码", password),
-    el("button", {type: "submit"}, "登录"),
-    error);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.textContent = "";
-    try {
-      await login(username.value.trim(), password.value);
-      me = null;
-      location.hash = "#/map";
-      await route();
-    } catch (e) {
-      error.textContent = e instanceof ApiError ? e.message : "无法连接服务器，请稍后重试。";
-    }
-  });
+  const form = loginForm({heading: [el("h1", {}, "GridGov 网格化治理管理端")], message, onIn: async () => {
+    me = null;
+    location.hash = "#/map";
+    await route();
+  }});
   app.append(form);
-  username.focus();
+  form.querySelector("input").focus();
 }
 
 // the pages the caller's role has any use for (the API refuses the rest anyway)
