@@ -6,7 +6,7 @@ import {ApiError, get, logout} from "../common/js/api.js";
 import {loginForm} from "../common/js/login.js";
 import {showMatter, showMine, showNotices, unreadCount} from "./mine.js";
 import * as outbox from "./outbox.js";
-import {resumePatrol, showPatrol} from "./patrol.js";
+import {finishPatrol, resumePatrol, showPatrol} from "./patrol.js";
 import {showReport} from "./report.js";
 import {kv} from "./store.js";
 import {showSync} from "./sync.js";
@@ -51,6 +51,7 @@ async function showMe(main, user) {
   const out = el("button", {type: "button", class: "secondary"}, "退出登录");
   out.addEventListener("click", async () => {
     if (waiting && !confirm(`还有 ${waiting} 条记录未发送。退出后它们保留在本机，${user.display_name}再次登录时发送。确定退出？`)) return;
+    await finishPatrol(user);  // a patrol being recorded is kept: its track waits in the outbox
     await logout();
     outbox.stop();
     sharePosition(false);
@@ -86,14 +87,16 @@ function shell(tabs, current) {
   }
   const showNet = () => { net.textContent = navigator.onLine ? "" : "离线"; };
   const showQueue = async () => {
-    const count = (await outbox.pending()).length;
-    queue.textContent = count ? `待发送 ${count}` : "";
+    const all = await outbox.entries();
+    const waiting = all.filter((e) => e.state === "pending").length;
+    const refused = all.filter((e) => e.state === "failed").length;
+    queue.textContent = waiting ? `待发送 ${waiting}` : refused ? `未通过 ${refused}` : "";
   };
+  const off = outbox.onChange(showQueue);  // before the first reading, so no change falls between
   showNet();
   showQueue();
   window.addEventListener("online", showNet);
   window.addEventListener("offline", showNet);
-  const off = outbox.onChange(showQueue);
   window.addEventListener("hashchange", () => { off(); window.removeEventListener("online", showNet); window.removeEventListener("offline", showNet); }, {once: true});
   unreadCount().then((n) => { const dot = bar.querySelector(".dot"); if (dot && n) { dot.hidden = false; dot.textContent = n; } });
   return main;
@@ -132,6 +135,7 @@ async function route() {
       get("/api/v1/responders/me").then((r) => sharePosition(r.duty_status !== "off_duty")).catch(() => {});
     }
   }
+  outbox.redrawOnChange(null);  // the screen being left wants nothing more
   const tabs = tabsFor(me);
   const hash = location.hash || tabs[0].path;
   const [path, query] = hash.split("?");

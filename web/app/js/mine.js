@@ -1,9 +1,9 @@
 // My matters (我的上报) with their progress and timeline, rating and reopening when the matter is
 // done; and my notifications (消息). Reports still in the outbox are listed first, as "待发送".
 import {get, getPage, post} from "../common/js/api.js";
-import {enqueue, entries, onChange} from "./outbox.js";
+import {enqueue, entries, redrawOnChange} from "./outbox.js";
 import {cached} from "./store.js";
-import {MATTER_STATUS, MATTER_STEPS, RATINGS, action, clear, el, field, notice, when} from "./ui.js";
+import {MATTER_STATUS, MATTER_STEPS, RATINGS, action, clear, drawing, el, field, notice, when} from "./ui.js";
 
 const PAGE = 20;
 
@@ -14,13 +14,18 @@ function waiting(entry) {
 }
 
 export async function showMine(main, me, params) {
+  // a report that reaches the server while the list is open takes its place in it
+  redrawOnChange((entry) => entry.kind === "matter" && entry.state !== "pending",
+                 () => showMine(main, me, new URLSearchParams()));
+  const current = drawing(main);
+  const local = (await entries()).filter((e) => e.kind === "matter" && e.state !== "done");
+  if (!current()) return;
   clear(main);
   const list = el("ul", {class: "items", "aria-label": "我的上报"});
   const more = el("button", {type: "button", class: "secondary"}, "更多");
   const status = el("div");
   main.append(el("h1", {}, "我的上报"), status, list, more);
   if (params.get("sent")) status.append(notice("已保存，正在提交。无网络时会在恢复后自动发送。"));
-  const local = (await entries()).filter((e) => e.kind === "matter" && e.state !== "done");
   list.append(...local.map(waiting));
   let page = 0;
   async function next() {
@@ -28,6 +33,7 @@ export async function showMine(main, me, params) {
     try {
       const {value: {items, total}, offline} = await cached(`mine:${me.id}:${page}`,
         () => getPage(`/api/v1/matters?mine=true&page=${page}&page_size=${PAGE}`));
+      if (!current()) return;
       if (offline && page === 1) status.append(notice("离线：显示的是上次联网时的内容。", "warn"));
       list.append(...items.map((m) => el("li", {class: "item"},
         el("a", {href: `#/matter/${m.id}`}, el("strong", {}, `#${m.number} ${m.category.name}`),
@@ -42,15 +48,12 @@ export async function showMine(main, me, params) {
   }
   more.addEventListener("click", next);
   await next();
-  // a report that reaches the server while this list is open takes its place in the list
-  const off = onChange(({entry, done}) => {
-    if (done && entry?.kind === "matter" && location.hash.startsWith("#/mine")) { off(); showMine(main, me, new URLSearchParams()); }
-  });
-  window.addEventListener("hashchange", off, {once: true});
 }
 
 export async function showMatter(main, me, id) {
-  clear(main);
+  // once a step taken here reaches the server, the page shows the matter as it now is
+  redrawOnChange((entry) => entry.ref === id && entry.state !== "pending", () => showMatter(main, me, id));
+  const current = drawing(main);
   let matter;
   let steps;
   try {
@@ -58,9 +61,11 @@ export async function showMatter(main, me, id) {
       cached(`matter:${id}`, () => get(`/api/v1/matters/${id}`)),
       cached(`timeline:${id}`, () => get(`/api/v1/matters/${id}/timeline?page_size=100`))]);
   } catch (error) {
-    main.append(notice(error instanceof TypeError ? "离线，且本机没有该事件的记录。" : error.message, "error"));
+    if (current()) main.replaceChildren(notice(error instanceof TypeError ? "离线，且本机没有该事件的记录。" : error.message, "error"));
     return;
   }
+  if (!current()) return;
+  clear(main);
   const message = el("div");
   main.append(...[
     el("p", {}, el("a", {href: "#/mine"}, "‹ 我的上报")),
@@ -91,13 +96,6 @@ export async function showMatter(main, me, id) {
     });
     main.append(el("h2", {}, "重新办理"), field("原因", note), reopen);
   }
-  // once a step taken here reaches the server, the page shows the matter as it now is
-  const off = onChange(({entry, done}) => {
-    if (!done || entry?.ref !== matter.id || !location.hash.startsWith(`#/matter/${matter.id}`)) return;
-    off();
-    showMatter(main, me, id);
-  });
-  window.addEventListener("hashchange", off, {once: true});
 }
 
 // A step on the matter goes through the outbox too (its key makes a retry harmless).

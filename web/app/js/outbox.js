@@ -20,6 +20,7 @@ let user = null;
 let draining = null;
 let timer = null;
 let wake = null;
+let screen = null;
 let seq = 0;
 const listeners = new Set();
 
@@ -30,6 +31,18 @@ export function onChange(listener) {
 
 function changed(detail) {
   for (const listener of listeners) listener(detail);
+  if (screen && detail.entry && screen.wants(detail.entry)) {
+    clearTimeout(screen.timer);
+    screen.timer = setTimeout(screen.redraw, 150);  // a batch of changes, one drawing
+  }
+}
+
+// The screen on display is drawn again when an entry it shows changes. A screen asks for this
+// first thing, before it reads the outbox or the server, so that no change is missed between its
+// reading and its asking; there is one screen at a time (null: none, when the user moves on).
+export function redrawOnChange(wants, redraw) {
+  if (screen) clearTimeout(screen.timer);
+  screen = wants ? {wants, redraw, timer: null} : null;
 }
 
 // A version-4 UUID made on the phone (crypto.randomUUID exists only on HTTPS pages; this works on both).

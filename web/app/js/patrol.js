@@ -2,7 +2,7 @@
 // patrol track. The track is kept on the phone fix by fix (closing the app loses nothing; opening it
 // again goes on recording) and sent through the outbox when the patrol ends; the screen is kept
 // awake while recording, since a web page cannot follow the position in the background.
-import {enqueue, entries, newId, onChange} from "./outbox.js";
+import {enqueue, entries, newId, redrawOnChange} from "./outbox.js";
 import {follow, here, metres} from "./device.js";
 import {kv} from "./store.js";
 import {action, clear, el, notice, when} from "./ui.js";
@@ -47,6 +47,11 @@ export async function resumePatrol(me, onFix) {
   return active;
 }
 
+// End the patrol being recorded, if any (its track goes to the outbox); before logging out.
+export async function finishPatrol(me) {
+  if (await kv.get(key(me))) await endPatrol(me);
+}
+
 async function endPatrol(me, andGoOn = false) {
   const patrol = await kv.get(key(me));
   stopWatching?.();
@@ -66,6 +71,7 @@ async function endPatrol(me, andGoOn = false) {
 }
 
 export async function showPatrol(main, me) {
+  redrawOnChange((entry) => ["patrol", "check-in"].includes(entry.kind), () => drawHistory());
   clear(main);
   const message = el("div");
   const checkIn = el("button", {type: "button", class: "primary"}, "签到");
@@ -124,6 +130,5 @@ export async function showPatrol(main, me) {
     }
   }
   drawHistory();
-  const off = onChange(({entry}) => { if (entry && ["patrol", "check-in"].includes(entry.kind)) drawHistory(); });
-  window.addEventListener("hashchange", () => { listener = null; off(); }, {once: true});
+  window.addEventListener("hashchange", () => { listener = null; }, {once: true});
 }

@@ -15,7 +15,7 @@ async function categories() {
   return value;
 }
 
-export async function showReport(main, me, {source} = {}) {
+export async function showReport(main, me) {
   const draft = (await kv.get(draftKey(me))) || {category: "", description: "", address: "", anonymous: false, photos: []};
   let position = null;
   let saveTimer = null;
@@ -112,7 +112,6 @@ export async function showReport(main, me, {source} = {}) {
     const body = {category: chosen.code, description: description.value.trim(),
                   location: {lng: position.lng, lat: position.lat, coord_system: "wgs84"},
                   address: address.value.trim() || null, anonymous: anonymous.checked};
-    if (source) body.source = source;
     clearTimeout(saveTimer);
     await enqueue({kind: "matter", label: `上报：${chosen.name}`, path: "/api/v1/matters", body, photos: [...draft.photos]});
     await kv.del(draftKey(me));

@@ -1,6 +1,6 @@
 // What is on the phone waiting for the network (待发送), what was refused and why, and what the
 // server answered for what was sent in the last days.
-import {discard, drain, entries, onChange, retry} from "./outbox.js";
+import {discard, drain, entries, redrawOnChange, retry} from "./outbox.js";
 import {action, clear, el, notice, when} from "./ui.js";
 
 const STATES = {pending: "待发送", failed: "未通过", done: "已发送"};
@@ -15,6 +15,7 @@ function outcome(entry) {
 }
 
 export async function showSync(main) {
+  redrawOnChange(() => true, () => draw());
   clear(main);
   const now = el("button", {type: "button", class: "primary"}, "立即发送");
   const list = el("ul", {class: "items", "aria-label": "发送记录"});
@@ -42,6 +43,4 @@ export async function showSync(main) {
   }
   action(now, async () => { await drain(); await draw(); });
   await draw();
-  const off = onChange(({entry}) => { if (entry) draw(); });
-  window.addEventListener("hashchange", off, {once: true});
 }

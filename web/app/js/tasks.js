@@ -4,7 +4,7 @@
 // tap in a dead spot is sent when the network returns, once.
 import {ApiError, get, post} from "../common/js/api.js";
 import {follow} from "./device.js";
-import {enqueue, entries, onChange} from "./outbox.js";
+import {enqueue, entries, redrawOnChange} from "./outbox.js";
 import {cached} from "./store.js";
 import {DISPATCH_STATUS, action, clear, el, notice, when} from "./ui.js";
 
@@ -135,13 +135,12 @@ export async function showTasks(main, me) {
     });
   }
   stream.addEventListener("open", () => { main.dataset.live = "true"; });
-  const off = onChange(({done}) => { if (done) draw(); });
+  redrawOnChange((entry) => entry.kind === "dispatch-step" && entry.state !== "pending", () => draw());
   const poll = setInterval(draw, 30_000);
   window.addEventListener("hashchange", () => {
     stream?.close();
     stream = null;
     sharedListener = null;
-    off();
     clearInterval(poll);
   }, {once: true});
 }

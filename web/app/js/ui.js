@@ -74,6 +74,14 @@ export function photoPicker(photos, onChange, {max = 9, label = "拍照或选择
   return el("div", {class: "photo-picker"}, strip, add, input);
 }
 
+// The drawing of a screen in progress: false once a newer drawing of the same screen has begun
+// (the older one must then stop adding to the page).
+export function drawing(main) {
+  const token = {};
+  main.drawing = token;
+  return () => main.drawing === token;
+}
+
 // A button that runs an async action once at a time, showing that it is busy.
 export function action(button, work) {
   button.addEventListener("click", async (event) => {

@@ -6,9 +6,9 @@
 import {getAll} from "../common/js/api.js";
 import {isoWeek} from "../common/js/dom.js";
 import {here} from "./device.js";
-import {enqueue, entries, newId, onChange, replace} from "./outbox.js";
+import {enqueue, entries, newId, redrawOnChange, replace} from "./outbox.js";
 import {cached, kv} from "./store.js";
-import {action, clear, el, field, notice, photoPicker, when} from "./ui.js";
+import {action, clear, drawing, el, field, notice, photoPicker, when} from "./ui.js";
 
 const RESULTS = {met: "见到住户", nobody_home: "无人在家", refused: "拒绝走访"};
 const FINDINGS = {hazard: "安全隐患", dispute: "矛盾纠纷", needs_help: "困难求助", information_change: "信息变更", other: "其他"};
@@ -49,22 +49,22 @@ function localState(entry) {
   return {text: "待同步", kind: "wait"};
 }
 
-let renders = 0;
-
 export async function showVisits(main, me, params) {
-  const render = ++renders;  // a newer drawing of the page makes this one stop
+  redrawOnChange((entry) => entry.kind === "visit" && entry.state !== "pending",
+                 () => showVisits(main, me, new URLSearchParams()));  // the server's answers as they come
+  const current = drawing(main);
   let data;
   let local;
   try {
     [data, local] = await Promise.all([weekData(me), localVisits()]);
   } catch (error) {
-    if (render !== renders) return;
+    if (!current()) return;
     clear(main);
     main.append(el("h1", {}, `本周走访 ${week()}`),
       notice(error instanceof TypeError ? "离线，且本机还没有本周的走访计划：请联网后打开一次。" : error.message, "error"));
     return;
   }
-  if (render !== renders) return;
+  if (!current()) return;
   clear(main);
   const status = el("div");
   main.append(el("h1", {}, `本周走访 ${week()}`), status);
@@ -87,15 +87,6 @@ export async function showVisits(main, me, params) {
   }
   if (!data.plan.length) list.append(el("li", {class: "empty"}, "本周没有需要走访的住户。"));
   main.append(list);
-  // the server's answer to a queued visit shows as it comes
-  let timer = null;
-  const off = onChange(({entry}) => {
-    if (entry?.kind !== "visit" || entry.state === "pending" || !location.hash.startsWith("#/visits")) return;
-    off();
-    clearTimeout(timer);
-    timer = setTimeout(() => showVisits(main, me, new URLSearchParams()), 200);
-  });
-  window.addEventListener("hashchange", off, {once: true});
 }
 
 function rowList(title, rows, makeRow, addLabel) {
