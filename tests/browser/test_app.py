@@ -292,6 +292,15 @@ def test_a_responder_on_duty_gets_a_dispatch_live_and_acknowledges_it(phone, ser
     expect(card.get_by_role("button", name="到达现场")).to_be_visible()
     phone.wait_for_function("() => !document.querySelector('header .queue').textContent")
     assert status() == "en_route"
+    card.get_by_role("button", name="到达现场").click()
+    card.get_by_role("button", name="处置完成").click()
+    # done: no longer an active task of this phone
+    expect(phone.get_by_role("list", name="出警任务")).to_contain_text("目前没有任务", timeout=10_000)
+    assert status() == "done"
+    steps = sql("SELECT action FROM incident_events WHERE incident_id = :i ORDER BY at, id",
+                i=uuid.UUID(incident.json()["id"]))
+    assert [a for (a,) in steps if a.startswith("dispatch_")] == [  # each answer once, in order
+        "dispatch_acknowledge", "dispatch_en_route", "dispatch_on_scene", "dispatch_done"]
     assert [f for f in phone.failed if not f.endswith("/api/v1/me")] == [], phone.failed
 
 
@@ -325,9 +334,9 @@ def test_a_grid_member_records_a_follow_up_and_a_newcomer_at_the_door(phone, ser
         (household, "13912345678")]
 
 
-def test_a_resident_is_told_the_matter_is_done_and_rates_it(app, phone, server, sql, inside_cell_1):
+def test_a_resident_is_told_the_matter_is_done_rates_it_and_reopens_it(app, phone, server, sql, inside_cell_1):
     """Closed by the staff: the resident's notification leads to the matter, which now asks for a
-    rating; the rating reaches the server."""
+    rating; not satisfied, the resident reopens it with a reason; both reach the server."""
     from sqlalchemy.orm import Session
 
     from api.notifications.service import deliver_pending
@@ -360,10 +369,13 @@ def test_a_resident_is_told_the_matter_is_done_and_rates_it(app, phone, server, 
     told.get_by_role("link").click()
     expect(phone.get_by_role("heading", level=1)).to_contain_text(f"#{matter['number']}")
     expect(phone.locator("ol.timeline")).to_contain_text("结案")
-    phone.get_by_role("button", name="满意", exact=True).click()
-    expect(phone.get_by_role("status").filter(has_text="已提交：评价")).to_be_visible()
-    phone.wait_for_function("() => !document.querySelector('header .queue').textContent")
-    assert sql("SELECT rating FROM matters WHERE id = :i", i=uuid.UUID(matter["id"])) == [("satisfied",)]
-    expect(phone.get_by_text("我的评价：满意")).to_be_visible()  # the page now shows the matter as it is
+    phone.get_by_role("button", name="不满意", exact=True).click()
+    expect(phone.get_by_text("我的评价：不满意")).to_be_visible()  # the page now shows the matter as it is
+    assert sql("SELECT rating FROM matters WHERE id = :i", i=uuid.UUID(matter["id"])) == [("dissatisfied",)]
     expect(phone.get_by_role("button", name="满意", exact=True)).to_have_count(0)
     assert "null" not in phone.inner_text("main")
+    # not satisfied: reopened with a reason, back to the handlers
+    phone.get_by_label("原因").fill("垃圾桶旁边还有一堆没清走")
+    phone.get_by_role("button", name="没解决，重新办理").click()
+    expect(phone.locator("ol.timeline")).to_contain_text("重新办理", timeout=10_000)
+    assert sql("SELECT status, reopen_count FROM matters WHERE id = :i", i=uuid.UUID(matter["id"])) == [("registered", 1)]

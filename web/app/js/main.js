@@ -129,6 +129,8 @@ async function route() {
       return;
     }
     if (!me) return showLogin();
+    // ask the browser not to evict the outbox and the drafts when the phone runs short of space
+    navigator.storage?.persist?.().catch(() => {});
     outbox.start(me);
     if (me.role === "grid_member") resumePatrol(me);
     if (me.role === "responder") {
