@@ -122,7 +122,12 @@ export async function showVisit(main, me, householdId) {
     if (!draft.follow_ups.some((f) => f.person_id === p.id)) draft.follow_ups.push({person_id: p.id, assessment: "", observations: ""});
   }
   let timer = null;
-  const save = () => { clearTimeout(timer); timer = setTimeout(() => kv.set(key, {...draft}), 250); };
+  let finished = false;  // saved to the outbox: a late position fix must not bring the draft back
+  const save = () => {
+    if (finished) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => kv.set(key, {...draft}), 250);
+  };
   if (!draft.location) {
     here({timeout: 10_000}).then((p) => { draft.location = {lng: p.lng, lat: p.lat, coord_system: "wgs84"}; save(); })
       .catch(() => { /* a visit without a position is still a visit */ });
@@ -212,6 +217,7 @@ export async function showVisit(main, me, householdId) {
       if (c.change === "phone_changed" && !c.phone) problems.push("请填写新手机号");
     }
     if (problems.length) { message.replaceChildren(notice(problems.join("；"), "error")); return; }
+    finished = true;
     clearTimeout(timer);
     const body = {
       id: draft.id, household_id: householdId, visited_at: draft.visited_at || new Date().toISOString(),
