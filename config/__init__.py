@@ -116,6 +116,8 @@ class BaseConfig:
         # Idempotency keys are kept this long (at least 24 hours).
         self.IDEMPOTENCY_TTL = max(_int("IDEMPOTENCY_TTL", 48 * 3600), 24 * 3600)
         self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 5)
+        # Reports one user may file in an hour (a phone gone wild, a script); 429 above.
+        self.MATTER_REPORTS_PER_HOUR = _int("MATTER_REPORTS_PER_HOUR", 60)
         self.DB_STATEMENT_TIMEOUT_MS = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)
@@ -148,7 +150,7 @@ class BaseConfig:
                      "PETITION_REVIEW_REQUEST_DAYS", "PETITION_REVIEW_DAYS", "PETITION_WARN_DAYS", "VISIT_FAR_METRES",
                      "INCIDENT_RADIUS_METRES", "RESPONDER_POSITION_FRESH_SECONDS", "RESPONDER_POSITION_MIN_SECONDS",
                      "RESPONDER_TRACK_HOURS", "STREAM_KEEPALIVE_SECONDS", "STREAM_RETENTION_HOURS",
-                     "PATROL_MAX_GAP_SECONDS"):
+                     "PATROL_MAX_GAP_SECONDS", "MATTER_REPORTS_PER_HOUR"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
         if not self.DATABASE_URL:

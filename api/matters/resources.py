@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Page
 from sqlalchemy import select
@@ -38,7 +38,6 @@ from api.policy import reachable_units, require, scoped
 from models import Matter
 from models.db import db_session
 
-REPORTS_PER_HOUR = 60
 
 blp = Blueprint("matters", __name__, url_prefix="/api/v1", description="Resident matters (事件)")
 
@@ -133,7 +132,7 @@ class Matters(MethodView):
         """Report a matter. The point (any coordinate system) is converted to WGS-84 and placed in
         its grid cell; a point outside every cell is kept and flagged for manual placement. Send an
         `Idempotency-Key`: a retried report exists once."""
-        ratelimit.hit(f"matters:{actor().id}", limit=REPORTS_PER_HOUR, window_seconds=3600)
+        ratelimit.hit(f"matters:{actor().id}", limit=current_app.config["MATTER_REPORTS_PER_HOUR"], window_seconds=3600)
         matter = service.submit(db_session, actor().user, body)
         audit.record("matter.create", object_type="matter", object_id=matter.id)
         commit()
