@@ -38,7 +38,6 @@ from api.policy import reachable_units, require, scoped
 from models import Matter
 from models.db import db_session
 
-
 blp = Blueprint("matters", __name__, url_prefix="/api/v1", description="Resident matters (事件)")
 
 
