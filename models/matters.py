@@ -112,6 +112,9 @@ class Matter(Base):
     """A matter reported by a resident, a grid member, the hotline or another system."""
 
     __tablename__ = "matters"
+    # what the database makes (the number, the times) comes back with the INSERT (RETURNING): a
+    # new matter is answered without reading it again
+    __mapper_args__ = {"eager_defaults": True}
 
     id: Mapped[uuid.UUID] = uuid_pk()
     number: Mapped[int] = mapped_column(BigInteger, Identity(), nullable=False, unique=True)

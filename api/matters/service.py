@@ -16,6 +16,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy import ColumnElement, Select, and_, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api.errors import NotFound, ValidationFailed
 from api.grids.service import locate
@@ -164,6 +165,10 @@ def submit(db: Session, reporter: User | None, data: dict, *, open311_key=None, 
         status=MatterStatus.submitted, stage_started_at=now,
         stage_due_at=now + timedelta(hours=category.limit("accept")),
     )
+    # the rows it refers to are loaded already: primed (not changed), so that answering needs no
+    # second read of the matter
+    for name, value in (("category", category), ("grid_cell", cell), ("reporter", reporter)):
+        set_committed_value(matter, name, value)
     db.add(matter)
     if category.photo_required and not data.get("photo_ids"):
         raise ValidationFailed({"photo_ids": [Msg.photo_required]})
@@ -175,7 +180,6 @@ def submit(db: Session, reporter: User | None, data: dict, *, open311_key=None, 
                        data={"source": source.value, "needs_placement": cell is None,
                              "photos": [str(p.id) for p in photos]}))
     db.flush()
-    db.refresh(matter)
     return matter
 
 
