@@ -87,13 +87,17 @@ class Text(ma.fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
-def view_page(view):
-    """A QueryPage whose rows are shown through ``view`` (an ORM object → the dict its schema dumps)."""
+def view_page(view, prepare=None):
+    """A QueryPage whose rows are shown through ``view`` (an ORM object → the dict its schema dumps);
+    ``prepare(rows)`` first loads, in one go, what the views of the whole page will need."""
 
     class ViewPage(QueryPage):
         @property
         def items(self):
-            return [view(row) for row in super().items]
+            rows = super().items
+            if prepare is not None:
+                prepare(rows)
+            return [view(row) for row in rows]
 
     return ViewPage
 

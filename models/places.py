@@ -7,8 +7,8 @@ import uuid
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from models.base import Base, created_at, str_enum, updated_at, uuid_pk
 
@@ -66,7 +66,10 @@ class Place(Base):
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
-    parent: Mapped[Place | None] = relationship(remote_side=[id], lazy="joined", join_depth=3)
+    # Loaded when asked (from the session's identity map when already there): joining the chain
+    # into every read of a place, a user or a matter cost more in planning than the rows did.
+    # ancestors() reads the whole chain in one query from the path.
+    parent: Mapped[Place | None] = relationship(remote_side=[id], lazy="select")
 
     __mapper_args__ = {"polymorphic_on": kind}
     __table_args__ = (
@@ -81,19 +84,36 @@ class Place(Base):
         Index("ix_places_path_prefix", "path", postgresql_ops={"path": "text_pattern_ops"}),
     )
 
+    def ancestor_ids(self) -> list[uuid.UUID]:
+        """From the district down to the parent, read off the path (``/district/street/…/self/``)."""
+        return [uuid.UUID(part) for part in self.path.strip("/").split("/")[:-1]]
+
     def ancestors(self) -> list[Place]:
-        """From the district down to the parent."""
-        chain: list[Place] = []
-        node = self.parent
-        while node is not None:
-            chain.append(node)
-            node = node.parent
-        return list(reversed(chain))
+        """From the district down to the parent: those not in the session yet in one query."""
+        session = object_session(self)
+        if session is None:  # detached (a new object): follow the loaded parents
+            chain, node = [], self.parent
+            while node is not None:
+                chain.append(node)
+                node = node.parent
+            return list(reversed(chain))
+        preload_ancestors(session, [self])
+        return [session.get(Place, place_id) for place_id in self.ancestor_ids()]
 
     def ancestor_of_kind(self, kind: PlaceKind) -> Place | None:
         if self.kind == kind:
             return self
         return next((p for p in self.ancestors() if p.kind == kind), None)
+
+
+def preload_ancestors(session: Session, places) -> None:
+    """Bring the ancestors of ``places`` into the session with one query (none when all are
+    there already), so that ``ancestors()`` and ``parent`` of each then cost no SQL."""
+    loaded = session.identity_map
+    missing = {place_id for place in places for place_id in place.ancestor_ids()
+               if session.identity_key(Place, place_id) not in loaded}
+    if missing:
+        session.scalars(select(Place).where(Place.id.in_(missing))).all()
 
 
 class District(Place):

@@ -38,6 +38,7 @@ from api.grids.schemas import (
 from api.policy import get_or_404
 from models import GridCell, Place, PlaceKind
 from models.db import db_session
+from models.places import preload_ancestors
 
 blp = Blueprint("grids", __name__, url_prefix="/api/v1", description="Grid cells, locate and map layers (网格)")
 
@@ -94,7 +95,7 @@ class GridCells(MethodView):
     @authenticated("places.read")
     @blp.arguments(GridCellQueryArgsSchema, location="query")
     @blp.response(200, GridCellSchema(many=True))
-    @blp.paginate(view_page(cell_view))
+    @blp.paginate(view_page(cell_view, lambda cells: preload_ancestors(db_session, cells)))
     def get(self, args):
         """Grid cells within the caller's scope."""
         return service.list_cells(scope(), **args)
@@ -241,6 +242,7 @@ class MapGridCells(MethodView):
         if len(cells) > MAP_MAX_FEATURES:
             raise ValidationFailed(field_error("bbox", f"范围内网格超过 {MAP_MAX_FEATURES} 个，请缩小范围。",
                                                f"More than {MAP_MAX_FEATURES} cells in the box; zoom in."))
+        preload_ancestors(db_session, cells)
         features = []
         for cell in cells:
             community = cell.parent
