@@ -1,7 +1,8 @@
 """``Idempotency-Key`` on creates a phone may retry (Stripe's design; the IETF httpapi draft).
 
 Same key + same request → the first answer again (header ``Idempotent-Replayed: true``); same key +
-another request → 422; the same key while the first request is still running → 409. Keys are per
+another request → 422; the same key sent again while the first is still running → both run, one
+commits, the other answers with the first's answer (see :func:`idempotent`). Keys are per
 user and kept ``IDEMPOTENCY_TTL`` seconds (24 h at least). The key's row commits in the same
 transaction as the business row, its audit row and its outbox row, so a crash cannot separate them.
 """
@@ -19,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Response, current_app, g, request
 from flask_smorest.utils import deepupdate
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.dialects.postgresql import insert
 
 from api.context import actor
 from api.errors import Conflict, ValidationFailed
@@ -62,8 +63,29 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
+    if stored.request_hash != fingerprint:
+        raise ValidationFailed({HEADER: [("该键已用于另一个请求。", "This key was used for another request.")]},
+                               error="idempotency_key_reused")
+    replay = Response(stored.response_body, status=stored.status_code, mimetype="application/json")
+    replay.headers["Idempotent-Replayed"] = "true"
+    return replay
+
+
+def _stored(user_id, key: str) -> IdempotencyKey | None:
+    return db_session.scalars(select(IdempotencyKey).where(
+        IdempotencyKey.user_id == user_id, IdempotencyKey.key == key,
+        IdempotencyKey.expires_at > datetime.now(UTC))).one_or_none()
+
+
 def idempotent(view):
-    """Decorate a create (inside ``@authenticated``): honour the ``Idempotency-Key`` header."""
+    """Decorate a create (inside ``@authenticated``): honour the ``Idempotency-Key`` header.
+
+    Two statements around the view: the key's live row is read first (a retry is answered from
+    it); the view's writes and the key's row with its answer then commit together, the row
+    inserted last. Two first uses of one key at once both run the view, but only one can insert
+    the key (its primary key): the other waits for it at that insert, rolls its own writes back
+    and replays the winner's answer. A key whose row has expired is used afresh."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -74,44 +96,33 @@ def idempotent(view):
             raise ValidationFailed({HEADER: [("须为 1～100 个可见 ASCII 字符。", "1 to 100 visible ASCII characters.")]})
         user_id = actor().id
         fingerprint = _fingerprint()
-        try:
-            stored = db_session.scalars(
-                select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
-                .with_for_update(nowait=True)
-            ).one_or_none()
-        except OperationalError as exc:
-            if getattr(exc.orig, "pgcode", None) == "55P03":  # the first request still holds the key
-                db_session.rollback()
-                raise Conflict("idempotency_in_progress") from None
-            raise
-        if stored is not None and stored.expires_at > datetime.now(UTC):
-            if stored.request_hash != fingerprint:
-                raise ValidationFailed({HEADER: [("该键已用于另一个请求。", "This key was used for another request.")]},
-                                       error="idempotency_key_reused")
-            replay = Response(stored.response_body, status=stored.status_code, mimetype="application/json")
-            replay.headers["Idempotent-Replayed"] = "true"
-            return replay
-        if stored is not None:  # expired: the key may be used afresh
-            db_session.delete(stored)
-            db_session.flush()
-        now = datetime.now(UTC)
-        row = IdempotencyKey(user_id=user_id, key=key, request_hash=fingerprint, endpoint=request.endpoint or "",
-                             expires_at=now + timedelta(seconds=current_app.config["IDEMPOTENCY_TTL"]))
-        db_session.add(row)
-        try:
-            db_session.flush()  # a concurrent first use of the key waits here for the first to finish
-        except IntegrityError:
-            db_session.rollback()
-            raise Conflict("idempotency_in_progress") from None
-        if random.random() < 0.01:  # expired keys go without a separate job
-            db_session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at < now))
+        stored = _stored(user_id, key)
+        if stored is not None:
+            return _replay(stored, fingerprint)
         g.defer_commit = True
         try:
             response = view(*args, **kwargs)
         finally:
             g.defer_commit = False
-        row.status_code = response.status_code
-        row.response_body = response.get_data(as_text=True)
+        now = datetime.now(UTC)
+        row = {"user_id": user_id, "key": key, "request_hash": fingerprint, "endpoint": request.endpoint or "",
+               "status_code": response.status_code, "response_body": response.get_data(as_text=True),
+               "created_at": now, "expires_at": now + timedelta(seconds=current_app.config["IDEMPOTENCY_TTL"])}
+        table = IdempotencyKey.__table__
+        claimed = db_session.execute(
+            insert(table).values(row)
+            .on_conflict_do_update(index_elements=[table.c.user_id, table.c.key], set_=row,
+                                   where=table.c.expires_at <= now)  # an expired key is taken afresh
+            .returning(table.c.key)
+        ).first()
+        if claimed is None:  # another request with this key committed first: its answer, not ours
+            db_session.rollback()
+            stored = _stored(user_id, key)
+            if stored is None:  # (it expired in between)
+                raise Conflict("idempotency_in_progress")
+            return _replay(stored, fingerprint)
+        if random.random() < 0.01:  # expired keys go without a separate job
+            db_session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at < now))
         db_session.commit()
         return response
 

@@ -76,7 +76,7 @@ def db(app):
         db_session.remove()
         outer.rollback()
         connection.close()
-        session_factory.configure(bind=get_engine(), join_transaction_mode="conservative_savepoint")
+        session_factory.configure(bind=get_engine(), join_transaction_mode="conditional_savepoint")
 
 
 @pytest.fixture
