@@ -10,8 +10,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import delete, text
 
 from api.errors import TooManyRequests
 from models import RateCounter
@@ -22,26 +21,25 @@ from models.db import db_session
 KEEP = timedelta(days=1)
 
 
+# One round trip: this window's counter upserted and the previous window's read in one statement.
+# Plain SQL: the statement is the same text on every request, with nothing for the ORM to build.
+_HIT = text("""
+WITH counted AS (
+    INSERT INTO rate_counters (key, window_start, count) VALUES (:key, :start, 1)
+    ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + 1
+    RETURNING count)
+SELECT (SELECT count FROM counted),
+       (SELECT count FROM rate_counters WHERE key = :key AND window_start = :previous)
+""")
+
+
 def hit(key: str, *, limit: int, window_seconds: int, error: str = "too_many_requests") -> None:
-    """Count one request under ``key``; 429 once ``limit`` is passed within the window. One round
-    trip: the upsert of this window's counter and the read of the previous one in one statement."""
+    """Count one request under ``key``; 429 once ``limit`` is passed within the window."""
     now = datetime.now(UTC)
     start_ts = int(now.timestamp()) // window_seconds * window_seconds
     window_start = datetime.fromtimestamp(start_ts, UTC)
-    counted = (
-        insert(RateCounter)
-        .values(key=key[:100], window_start=window_start, count=1)
-        .on_conflict_do_update(
-            index_elements=[RateCounter.key, RateCounter.window_start],
-            set_={"count": RateCounter.count + 1},
-        )
-        .returning(RateCounter.count)
-        .cte("counted")
-    )
-    previous = select(RateCounter.count).where(
-        RateCounter.key == key[:100], RateCounter.window_start == window_start - timedelta(seconds=window_seconds))
-    count, before = db_session.execute(select(select(counted.c.count).scalar_subquery(),
-                                              previous.scalar_subquery())).one()
+    count, before = db_session.execute(_HIT, {
+        "key": key[:100], "start": window_start, "previous": window_start - timedelta(seconds=window_seconds)}).one()
     elapsed = (now.timestamp() - start_ts) / window_seconds
     if random.random() < 0.01:  # keep the table small without a separate job
         db_session.execute(delete(RateCounter).where(RateCounter.window_start < now - KEEP))

@@ -42,7 +42,9 @@ blp = Blueprint("matters", __name__, url_prefix="/api/v1", description="Resident
 
 
 
-def matter_view(matter, *, with_photos: bool = False) -> dict:
+def matter_view(matter, *, with_photos: bool = False, photos: list | None = None) -> dict:
+    """A matter as its schema shows it to the caller; ``with_photos`` adds its photos (``photos``
+    when the caller knows them already) and the actions the caller may take."""
     viewer = actor()
     show_reporter = matter.reporter is not None and (
         not matter.anonymous or viewer.id == matter.reporter_id or viewer.role in service.AREA_ROLES)
@@ -58,7 +60,7 @@ def matter_view(matter, *, with_photos: bool = False) -> dict:
         "reporter": matter.reporter if show_reporter else None,
         "deadline": matter.stage_due_at,
         "deadline_colour": service.deadline_colour(matter),
-        **({"photos": service.photos_of(db_session, matter),
+        **({"photos": service.photos_of(db_session, matter) if photos is None else photos,
             "actions": workflow.allowed_actions(matter, viewer.user)} if with_photos else {}),
     }
 
@@ -135,7 +137,8 @@ class Matters(MethodView):
         matter = service.submit(db_session, actor().user, body)
         audit.record("matter.create", object_type="matter", object_id=matter.id)
         commit()
-        return matter_view(matter, with_photos=True)
+        # a report sent without photos has none: no query to find that out
+        return matter_view(matter, with_photos=True, photos=None if body.get("photo_ids") else [])
 
 
 @blp.route("/matters/nearby")

@@ -15,7 +15,7 @@ from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy import ColumnElement, Select, and_, cast, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from api.errors import NotFound, ValidationFailed
@@ -140,8 +140,12 @@ def deadline_colour(matter: Matter, now: datetime | None = None) -> str | None:
 
 def submit(db: Session, reporter: User | None, data: dict, *, open311_key=None, contact: dict | None = None) -> Matter:
     """Create a matter from a user's report, or (``reporter=None``) from an Open311 partner's."""
+    # the category with the primary one whose time limits it inherits (one query; the default
+    # unit is not needed to take a report)
     category = db.scalars(select(MatterCategory).where(MatterCategory.code == data["category"],
-                                                       MatterCategory.is_active.is_(True))).unique().one_or_none()
+                                                       MatterCategory.is_active.is_(True))
+                          .options(joinedload(MatterCategory.parent).lazyload(MatterCategory.default_unit),
+                                   lazyload(MatterCategory.default_unit))).unique().one_or_none()
     if category is None:
         raise ValidationFailed({"category": [Msg.unknown_category]})
     if category.parent_id is None:
@@ -173,6 +177,7 @@ def submit(db: Session, reporter: User | None, data: dict, *, open311_key=None, 
     if category.photo_required and not data.get("photo_ids"):
         raise ValidationFailed({"photo_ids": [Msg.photo_required]})
     db.flush()
+    set_committed_value(matter, "incident_id", None)  # a new matter has no incident (no read to say so)
     photos = attach(db, reporter, data.get("photo_ids") or [], matter.id, "report") if reporter else []
     db.add(MatterEvent(matter_id=matter.id, at=now, actor_id=reporter.id if reporter else None,
                        actor_role=reporter.role.value if reporter else "open311",
