@@ -19,11 +19,12 @@ import jwt
 from flask import current_app, g, request
 from flask_smorest.utils import deepupdate
 from sqlalchemy import exists, select
+from sqlalchemy.orm import lazyload
 
 from api.auth.tokens import ALGORITHM, csrf_token, decode_access_token
 from api.errors import Forbidden, Unauthorized
 from api.policy import Scope, require
-from models import AuthSession, User
+from models import AuthSession, Place, User
 from models.db import db_session
 
 
@@ -101,19 +102,25 @@ def load_actor() -> Actor:
     if from_cookie and request.method not in SAFE_METHODS and not _csrf_ok(claims["sid"]):
         raise Forbidden("csrf_failed")  # a write from a cookie needs the session's CSRF token
     now = datetime.now(UTC)
-    # One query: the user, provided the session is live (logout and disabling take effect at once).
-    user = db_session.scalars(
-        select(User).where(
+    # One query: the user and their place's path (for the scope), provided the session is live
+    # (logout and disabling take effect at once). The place and unit objects load when a view
+    # asks for them: most requests never do.
+    row = db_session.execute(
+        select(User, Place.path).join(Place, Place.id == User.place_id)
+        .options(lazyload(User.place), lazyload(User.unit))
+        .where(
             User.id == claims["sub"],
             User.is_active.is_(True),
             exists().where(AuthSession.id == claims["sid"], AuthSession.user_id == User.id,
                            AuthSession.revoked_at.is_(None), AuthSession.expires_at > now,
                            AuthSession.idle_expires_at > now),
         )
-    ).unique().one_or_none()
-    if user is None:
+    ).one_or_none()
+    if row is None:
         raise Unauthorized("invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    current = Actor(user=user, session_id=claims["sid"], scope=Scope.for_user(user), expires_at=claims.get("exp"))
+    user, place_path = row
+    current = Actor(user=user, session_id=claims["sid"], scope=Scope.for_user(user, place_path),
+                    expires_at=claims.get("exp"))
     g.actor = current
     return current
 

@@ -31,13 +31,15 @@ class Scope:
     unit_id: uuid.UUID | None = None
 
     @classmethod
-    def for_user(cls, user: User) -> Scope:
+    def for_user(cls, user: User, place_path: str | None = None) -> Scope:
+        """The user's scope; ``place_path``, when the caller read it with the user, saves loading
+        the user's place."""
         if user.role == Role.grid_member:
             paths = tuple(cell.path for cell in user.grid_cells)
         elif user.role == Role.resident:
             paths = ()  # residents see their own things only; each rule says which
         else:
-            paths = (user.place.path,)
+            paths = (place_path or user.place.path,)
         return cls(actor_id=user.id, role=user.role, place_id=user.place_id, place_paths=paths, unit_id=user.unit_id)
 
 
