@@ -63,7 +63,7 @@ def register(app: Flask) -> None:
         from api.emergency.stream import prune
         from api.governance.service import purge_expired
         from api.matters.deadlines import sweep
-        from api.notifications.service import deliver_pending
+        from api.notifications.service import deliver_all
         from api.petitions import reminders
 
         def retention(db):
@@ -86,7 +86,7 @@ def register(app: Flask) -> None:
         while True:
             # Each step commits on its own: a failing sweep must not stop deliveries, or the reverse.
             for name, step in (("sweep", sweep), ("petitions", petitions), ("dispatches", dispatches),
-                               ("delivery", deliver_pending), ("retention", retention),
+                               ("delivery", deliver_all), ("retention", retention),
                                ("stream", stream_retention)):
                 try:
                     result = step(db_session)

@@ -86,6 +86,18 @@ def deliver_pending(db: Session, *, limit: int = 200, now: datetime | None = Non
     return len(rows)
 
 
+def deliver_all(db: Session, *, batch: int = 200) -> int:
+    """Drain the due outbox, a batch per transaction (a Monday morning's notifications are not held
+    to one batch per worker round); workers running side by side take different batches."""
+    total = 0
+    while True:
+        delivered = deliver_pending(db, limit=batch)
+        db.commit()
+        total += delivered
+        if delivered < batch:
+            return total
+
+
 def render(notification: Notification, lang: str) -> dict:
     zh_title, en_title, zh_body, en_body = TEMPLATES.get(notification.topic, (notification.topic,) * 4)
     params = {k: ("" if v is None else v) for k, v in notification.payload.items()}
