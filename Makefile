@@ -20,7 +20,7 @@ bench: dev-venv
 	@scripts/bench.sh
 
 lint: dev-venv
-	@$(VENV)/bin/ruff check api models config tests scripts migrations wsgi.py
+	@$(VENV)/bin/ruff check api models config tests scripts migrations bench wsgi.py
 
 venv: $(VENV)/.runtime-installed
 
