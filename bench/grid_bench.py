@@ -11,7 +11,6 @@ session and user lookup). Absolute times on a shared machine drift; the ratios t
 from __future__ import annotations
 
 import json
-import math
 import os
 import random
 import statistics
@@ -27,6 +26,7 @@ from sqlalchemy import create_engine, text
 from api import create_app
 from api.auth import passwords
 from api.cli import alembic_config
+from api.geo.tiles import tile_of
 from bench.generate import generate_places
 from config import TestingConfig
 
@@ -40,11 +40,6 @@ def reset(url: str) -> None:
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     command.upgrade(alembic_config(url), "head")
-
-
-def tile_of(lng: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2 ** z
-    return int((lng + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
 
 def measure(client, urls: list[str], headers: dict, *, warmup: int = 20) -> dict:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 
 import shapely
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask.views import MethodView
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from api import audit
 from api.context import authenticated, scope
 from api.errors import Conflict, NotFound, ValidationFailed, field_error
 from api.extensions import Blueprint, ErrorSchema, view_page
+from api.geo import tiles
 from api.geo.coords import CoordSystem, from_wgs84, to_wgs84
 from api.grids import service
 from api.grids.geometry import boundary_geojson, convert_geometry
@@ -260,21 +260,11 @@ class MapGridCells(MethodView):
 class GridCellTiles(MethodView):
     @authenticated("places.read")
     @blp.doc(responses={"200": {"description": "A Mapbox vector tile (layer `grid_cells` from zoom 12, "
-                                               "`communities` below)",
-                                "content": {"application/vnd.mapbox-vector-tile": {
-                                    "schema": {"type": "string", "format": "binary"}}}},
+                                               "`communities` below)", **tiles.MVT_DOC},
                         "422": {"$ref": "#/components/responses/UNPROCESSABLE_ENTITY"}})
     def get(self, z, x, y):
         """Vector tile of the grid cells within the caller's scope, built by PostGIS (ST_AsMVT)."""
-        if not 0 <= z <= 22:
-            raise ValidationFailed(field_error("z", "缩放级别须在 0～22 之间。", "The zoom must be 0 to 22."))
-        if not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
-            raise ValidationFailed(field_error("x", "瓦片坐标超出该缩放级别的范围。", "The tile is outside this zoom level."))
-        data = service.tile(db_session, scope(), z, x, y)
-        etag = hashlib.sha256(data).hexdigest()[:32]
-        response = Response(data, mimetype="application/vnd.mapbox-vector-tile")
-        response.set_etag(etag)
-        response.headers["Cache-Control"] = "private, max-age=60"
-        return response.make_conditional(request)
+        tiles.check_tile(z, x, y)
+        return tiles.mvt_response(service.tile(db_session, scope(), z, x, y))
 
 

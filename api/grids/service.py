@@ -17,6 +17,7 @@ from sqlalchemy import Select, String, cast, func, literal_column, select, text
 from sqlalchemy.orm import Session, undefer
 
 from api.errors import ValidationFailed
+from api.geo import tiles
 from api.geo.coords import CoordSystem
 from api.grids.geometry import GeometryProblem, boundary_geojson, parse_boundary
 from api.policy import Scope, scoped
@@ -338,16 +339,12 @@ def cells_in_bbox(scope: Scope, bbox: tuple[float, float, float, float]) -> Sele
     return scoped(stmt, GridCell, scope)
 
 
-TILE_EXTENT = 4096
-TILE_BUFFER = 64
 CELL_MIN_ZOOM = 12  # below this a tile would hold thousands of cells: it shows communities instead
 
 
 def tile(db: Session, scope: Scope, z: int, x: int, y: int) -> bytes:
     """A Mapbox vector tile: layer ``grid_cells`` (z ≥ 12) or ``communities`` (below), scoped."""
-    envelope = func.ST_TileEnvelope(z, x, y)
-    world = func.ST_MakeEnvelope(-20037508.342789244, -20037508.342789244, 20037508.342789244, 20037508.342789244, 3857)
-    margin_envelope = func.ST_Transform(func.ST_TileEnvelope(z, x, y, world, TILE_BUFFER / TILE_EXTENT), 4326)
+    envelope, margin_envelope = tiles.envelopes(z, x, y)
     if z >= CELL_MIN_ZOOM:
         layer, model, extra = "grid_cells", GridCell, [GridCell.cell_kind.label("kind")]
         base = select(GridCell)
@@ -355,11 +352,12 @@ def tile(db: Session, scope: Scope, z: int, x: int, y: int) -> bytes:
         layer, model, extra = "communities", Place, []
         base = select(Place).where(Place.kind == PlaceKind.community)
     rows = scoped(base, model, scope).where(model.boundary.op("&&")(margin_envelope)).with_only_columns(
-        func.ST_AsMVTGeom(func.ST_Transform(model.boundary, 3857), envelope, TILE_EXTENT, TILE_BUFFER, True).label("geom"),
+        func.ST_AsMVTGeom(func.ST_Transform(model.boundary, 3857), envelope, tiles.TILE_EXTENT, tiles.TILE_BUFFER,
+                          True).label("geom"),
         cast(model.id, String).label("id"),
         model.code, model.name, *extra,
     ).subquery("t")
-    stmt = select(func.ST_AsMVT(literal_column("t"), layer, TILE_EXTENT, "geom")).select_from(rows)
+    stmt = select(func.ST_AsMVT(literal_column("t"), layer, tiles.TILE_EXTENT, "geom")).select_from(rows)
     return bytes(db.scalar(stmt) or b"")
 
 

@@ -12,6 +12,7 @@ from api.auth.schemas import UnitRefSchema
 from api.context import actor, authenticated, scope
 from api.emergency import incidents
 from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema, QueryPage, view_page
+from api.geo import tiles
 from api.geo.coords import from_wgs84, to_wgs84
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
@@ -29,6 +30,7 @@ from api.matters.schemas import (
     MatterSchema,
     MatterStatsArgsSchema,
     MatterStatsSchema,
+    MatterTileArgsSchema,
     NearbyArgsSchema,
     NearbySchema,
     TimelineEntrySchema,
@@ -294,3 +296,18 @@ class MapMatters(MethodView):
                                             "category": row.code, "deadline_colour": service.deadline_colour(row)},
                              "geometry": {"type": "Point", "coordinates": [lng, lat]}})
         return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > MAP_MAX_MATTERS}
+
+
+@blp.route("/tiles/matters/<int:z>/<int:x>/<int:y>.mvt")
+class MatterTiles(MethodView):
+    @authenticated("matters.read")
+    @blp.arguments(MatterTileArgsSchema, location="query")
+    @blp.doc(responses={"200": {"description": "A Mapbox vector tile: layer `matters` from zoom 14 (`id`, `number`, "
+                                               "`status`, `category`, `deadline_colour`), `matter_clusters` below "
+                                               "(`count`, `red`, `yellow`)", **tiles.MVT_DOC},
+                        "422": {"$ref": "#/components/responses/UNPROCESSABLE_ENTITY"}})
+    def get(self, args, z, x, y):
+        """Vector tile of the open matters within your scope (`status=` keeps one open status), built
+        by PostGIS: each matter from zoom 14, counts per square of 1/32 of the tile below."""
+        tiles.check_tile(z, x, y)
+        return tiles.mvt_response(service.tile(db_session, scope(), z, x, y, args.get("status")))

@@ -192,10 +192,18 @@ class MatterStatsSchema(OutputSchema):
     closed = ma.fields.Integer(required=True)
 
 
+def _open_status() -> ma.fields.Enum:
+    return ma.fields.Enum(MatterStatus, by_value=True, metadata={"description": "One open status only"},
+                          validate=ma.validate.OneOf([s for s in MatterStatus
+                                                      if s not in (MatterStatus.closed, MatterStatus.rejected)]))
+
+
 class MapMattersArgsSchema(MapArgsSchema):
-    status = ma.fields.Enum(MatterStatus, by_value=True, metadata={"description": "One open status only"},
-                            validate=ma.validate.OneOf([s for s in MatterStatus
-                                                        if s not in (MatterStatus.closed, MatterStatus.rejected)]))
+    status = _open_status()
+
+
+class MatterTileArgsSchema(InputSchema):
+    status = _open_status()
 
 
 class MapMattersSchema(OutputSchema):

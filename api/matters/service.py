@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import ColumnElement, Select, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from api.errors import NotFound, ValidationFailed
+from api.geo import tiles
 from api.grids.service import locate
 from api.ledger import workbook
 from api.matters.workflow import OPEN
@@ -253,16 +254,63 @@ def nearby(db: Session, category_code: str, lng: float, lat: float, radius_m: in
     return [(matter, float(d)) for matter, d in rows]
 
 
+def _open_matters(scope: Scope, status=None) -> Select:
+    """Open matters (or those of one open status) within scope: the map's layers start here."""
+    stmt = select(Matter.id).where(Matter.status == status if status is not None else Matter.status.in_(OPEN))
+    return scoped(stmt, Matter, scope)
+
+
 def open_in_bbox(scope: Scope, bbox: tuple[float, float, float, float], status=None) -> Select:
     """Open matters (or those of one open status) within scope whose point lies in the box, the
     most urgent first: columns for a map layer, no objects (the spatial index finds the box)."""
-    stmt = (select(Matter.id, Matter.number, Matter.status, Matter.stage_started_at, Matter.stage_due_at,
-                   MatterCategory.code, func.ST_X(Matter.location).label("lng"), func.ST_Y(Matter.location).label("lat"))
-            .join(MatterCategory, MatterCategory.id == Matter.category_id)
-            .where(Matter.status == status if status is not None else Matter.status.in_(OPEN),
+    return (_open_matters(scope, status)
+            .with_only_columns(Matter.id, Matter.number, Matter.status, Matter.stage_started_at, Matter.stage_due_at,
+                               MatterCategory.code, func.ST_X(Matter.location).label("lng"),
+                               func.ST_Y(Matter.location).label("lat"))
+            .where(MatterCategory.id == Matter.category_id,
                    func.ST_Intersects(Matter.location, func.ST_MakeEnvelope(*bbox, 4326)))
             .order_by(Matter.stage_due_at.asc().nulls_last(), Matter.number))
-    return scoped(stmt, Matter, scope)
+
+
+MATTER_POINT_MIN_ZOOM = 14  # from here a tile holds each open matter; below, counts in squares
+CLUSTER_SQUARES = 32  # below MATTER_POINT_MIN_ZOOM a tile is cut into 32 × 32 squares
+
+
+def colour_sql(now: datetime) -> ColumnElement:
+    """:func:`deadline_colour` in SQL."""
+    return case((Matter.stage_due_at.is_(None), None), (Matter.stage_due_at <= now, "red"),
+                (YELLOW_FROM <= now, "yellow"), else_="green")
+
+
+def tile(db: Session, scope: Scope, z: int, x: int, y: int, status=None) -> bytes:
+    """A Mapbox vector tile of the open matters within scope. From zoom 14 layer ``matters``, a
+    point per matter (``id``, ``number``, ``status``, ``category``, ``deadline_colour``); below,
+    layer ``matter_clusters``, a point per square of 1/32 of the tile holding any (at the mean of
+    their positions) with ``count``, ``red`` and ``yellow``: a city's hundred thousand open matters
+    are never sent one by one."""
+    envelope, margin = tiles.envelopes(z, x, y)
+    colour = colour_sql(datetime.now(UTC))
+    base = _open_matters(scope, status).where(Matter.location.op("&&")(margin))
+    point = func.ST_Transform(Matter.location, 3857)
+    if z >= MATTER_POINT_MIN_ZOOM:
+        layer = "matters"
+        rows = base.with_only_columns(
+            func.ST_AsMVTGeom(point, envelope, tiles.TILE_EXTENT, tiles.TILE_BUFFER, True).label("geom"),
+            cast(Matter.id, String).label("id"), Matter.number, cast(Matter.status, String).label("status"),
+            MatterCategory.code.label("category"), colour.label("deadline_colour"),
+        ).where(MatterCategory.id == Matter.category_id).subquery("t")
+    else:
+        layer = "matter_clusters"
+        points = base.with_only_columns(point.label("p"), colour.label("c")).subquery("m")
+        mean = func.ST_SetSRID(func.ST_MakePoint(func.avg(func.ST_X(points.c.p)), func.avg(func.ST_Y(points.c.p))), 3857)
+        rows = select(
+            func.ST_AsMVTGeom(mean, envelope, tiles.TILE_EXTENT, tiles.TILE_BUFFER, True).label("geom"),
+            func.count().label("count"),
+            func.count().filter(points.c.c == "red").label("red"),
+            func.count().filter(points.c.c == "yellow").label("yellow"),
+        ).group_by(func.ST_SnapToGrid(points.c.p, tiles.tile_width_m(z) / CLUSTER_SQUARES)).subquery("t")
+    stmt = select(func.ST_AsMVT(literal_column("t"), layer, tiles.TILE_EXTENT, "geom")).select_from(rows)
+    return bytes(db.scalar(stmt) or b"")
 
 
 def get_matter(db: Session, matter_id, scope: Scope, *, for_update: bool = False) -> Matter:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import mapbox_vector_tile
 import pytest
@@ -12,6 +11,7 @@ from shapely.geometry import box, mapping, shape
 from sqlalchemy import select, text
 
 from api.geo.coords import wgs84_to_bd09, wgs84_to_gcj02
+from api.geo.tiles import tile_of
 from models import GridCell, Place
 
 LIJIANGLU_1 = "411104001001001"
@@ -24,13 +24,6 @@ def _cell(db, code) -> GridCell:
 def _inside(db, code) -> tuple[float, float]:
     point = to_shape(_cell(db, code).boundary).representative_point()
     return point.x, point.y
-
-
-def _tile_of(lng, lat, z) -> tuple[int, int]:
-    n = 2 ** z
-    x = int((lng + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
 
 
 # --- locate ---------------------------------------------------------------------------------
@@ -332,7 +325,7 @@ def test_map_layer_caps_its_size(client, as_user, monkeypatch):
 def test_vector_tile_holds_the_scoped_cells(client, as_user, db):
     """A z14 tile over 漓江路社区第1网格 decodes to grid_cells features with code and name, scoped by role."""
     lng, lat = _inside(db, LIJIANGLU_1)
-    x, y = _tile_of(lng, lat, 14)
+    x, y = tile_of(lng, lat, 14)
     url = f"/api/v1/tiles/grid-cells/14/{x}/{y}.mvt"
     response = client.get(url, headers=as_user("district_admin"))
     assert response.status_code == 200
@@ -349,7 +342,7 @@ def test_vector_tile_holds_the_scoped_cells(client, as_user, db):
 def test_low_zoom_tiles_show_communities(client, as_user, db):
     """Below zoom 12 a tile holds the communities, not thousands of cells."""
     lng, lat = _inside(db, LIJIANGLU_1)
-    x, y = _tile_of(lng, lat, 9)
+    x, y = tile_of(lng, lat, 9)
     layers = mapbox_vector_tile.decode(
         client.get(f"/api/v1/tiles/grid-cells/9/{x}/{y}.mvt", headers=as_user("district_admin")).data)
     assert "grid_cells" not in layers and len(layers["communities"]["features"]) >= 9

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from tests.api.matter_helpers import act, report
 
@@ -90,3 +91,39 @@ def test_the_map_layer_holds_the_open_matters_in_view(client, as_user, db, monke
     monkeypatch.setattr(resources, "MAP_MAX_MATTERS", 1)
     capped = client.get(f"/api/v1/map/matters?bbox={box}", headers=staff).get_json()
     assert len(capped["features"]) == 1 and capped["truncated"] is True
+
+
+def test_matter_tiles_hold_each_open_matter_and_count_them_below_zoom_14(client, as_user, db):
+    """Zoom 14 and up: a point per open matter with its properties, in scope only; below: squares
+    with counts, overdue ones counted red. Closed matters are in neither."""
+    import mapbox_vector_tile
+
+    from api.geo.tiles import tile_of
+    from tests.api.matter_helpers import inside
+
+    point = inside(db)
+    first, second, closed = (report(client, as_user, db) for _ in range(3))
+    staff = as_user("community_staff")
+    act(client, staff, closed, "reject", note="重复")
+    db.execute(text("UPDATE matters SET stage_due_at = now() - interval '1 hour' WHERE id = :id"), {"id": second})
+    db.commit()  # released into the test's transaction: a GET's end rolls back what is pending
+    x, y = tile_of(point.x, point.y, 16)
+    url = f"/api/v1/tiles/matters/16/{x}/{y}.mvt"
+    response = client.get(url, headers=staff)
+    assert response.status_code == 200 and response.mimetype == "application/vnd.mapbox-vector-tile"
+    features = {f["properties"]["id"]: f["properties"] for f in mapbox_vector_tile.decode(response.data)["matters"]["features"]}
+    assert set(features) == {first, second}
+    assert features[first]["status"] == "submitted" and features[first]["category"] == "ROAD-LIGHT"
+    assert features[first]["deadline_colour"] == "green" and features[second]["deadline_colour"] == "red"
+    assert client.get(url, headers={**staff, "If-None-Match": response.headers["ETag"]}).status_code == 304
+    assert client.get(url, headers=as_user("grid_member_2")).data == b""  # another cell's member: nothing
+    act(client, staff, first, "accept")
+    accepted = mapbox_vector_tile.decode(client.get(url + "?status=accepted", headers=staff).data)["matters"]
+    assert [f["properties"]["id"] for f in accepted["features"]] == [first]
+    assert client.get(url + "?status=closed", headers=staff).status_code == 422
+    x, y = tile_of(point.x, point.y, 12)
+    low = mapbox_vector_tile.decode(client.get(f"/api/v1/tiles/matters/12/{x}/{y}.mvt", headers=staff).data)
+    assert "matters" not in low
+    squares = low["matter_clusters"]["features"]
+    assert sum(f["properties"]["count"] for f in squares) >= 2 and sum(f["properties"]["red"] for f in squares) >= 1
+    assert client.get("/api/v1/tiles/matters/3/8/0.mvt", headers=staff).status_code == 422
