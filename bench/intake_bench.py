@@ -50,9 +50,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """The resident set size (VmRSS, MiB) of each worker of a gunicorn master."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(round(int(line.split()[1]) / 1024, 1))
+    return sizes
+
+
 @contextmanager
 def serving(app: str, env: dict, log: Path):
-    """gunicorn with GridGov's own settings serving ``app``; yields the base URL."""
+    """gunicorn with GridGov's own settings serving ``app``; yields the base URL and the master's pid."""
     port = _free_port()
     full = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port)}
     with open(log, "ab") as out:
@@ -69,7 +80,7 @@ def serving(app: str, env: dict, log: Path):
                     sys.exit(f"{app} did not start; see {log}")
                 time.sleep(0.2)
         time.sleep(1.5)  # every worker up
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -156,12 +167,14 @@ def main() -> None:
     tokens_file = work / "tokens.txt"
     floor_runs, gridgov_runs = [], []
     for round_ in range(rounds):
-        with serving("bench.floor:app", env, work / "floor.log") as base:
+        with serving("bench.floor:app", env, work / "floor.log") as (base, master):
             tokens_file.write_text("none\n")
             floor_runs.append(wrk(base, tokens_file, city["extent"], seconds=seconds, connections=connections))
-        with serving("wsgi:app", env, work / "gridgov.log") as base:
+            floor_runs[-1]["worker_rss_mb"] = worker_rss_mb(master)
+        with serving("wsgi:app", env, work / "gridgov.log") as (base, master):
             tokens_file.write_text("\n".join(_tokens(base, names)) + "\n")
             gridgov_runs.append(wrk(base, tokens_file, city["extent"], seconds=seconds, connections=connections))
+            gridgov_runs[-1]["worker_rss_mb"] = worker_rss_mb(master)  # after the load, before the workers stop
         print(f"round {round_ + 1}: floor {floor_runs[-1]['rps']:.0f} req/s, GridGov {gridgov_runs[-1]['rps']:.0f} req/s")
 
     floor, gridgov = _median(floor_runs), _median(gridgov_runs)
@@ -175,6 +188,7 @@ def main() -> None:
         "ratio_rps": round(gridgov["rps"] / floor["rps"], 3),
         "ratio_p50": round(gridgov["p50_ms"] / floor["p50_ms"], 2),
         "matters_written": matters, "matters_unplaced": unplaced,
+        "gridgov_worker_rss_mb_max": max(size for run in gridgov_runs for size in run["worker_rss_mb"]),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "intake.json").write_text(json.dumps(results, indent=2))
@@ -182,6 +196,8 @@ def main() -> None:
     for name in ("floor", "gridgov"):
         r = results[name]
         print(f"{name:<10}{r['rps']:>9.0f}{r['p50_ms']:>9}{r['p99_ms']:>9}{r['non_2xx']:>9}")
+    rss = [size for run in gridgov_runs for size in run["worker_rss_mb"]]
+    print(f"GridGov worker resident size after load: {', '.join(map(str, rss))} MiB (target < 200 MiB)")
     print(f"GridGov / floor: {results['ratio_rps']} of the requests per second (target ≥ 0.5); "
           f"{matters} matters written, {unplaced} outside every cell")
 
