@@ -122,7 +122,7 @@ class Matters(MethodView):
     @authenticated("matters.read")
     @blp.arguments(MatterQueryArgsSchema, location="query")
     @blp.response(200, MatterSchema(many=True))
-    @blp.paginate(view_page(matter_view))
+    @blp.paginate(view_page(matter_view, ids_and_total=service.page_ids_and_total))
     def get(self, args):
         """Matters within scope: a resident's own; a grid member's cells'; staff's area; newest first."""
         return service.list_matters(scope(), **args)

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, literal_column, or_, select
-from sqlalchemy.orm import Session, aliased, joinedload, lazyload
+from sqlalchemy import ColumnElement, Select, String, and_, any_, case, cast, func, literal_column, or_, select
+from sqlalchemy.orm import Session, aliased, defaultload, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from api.errors import NotFound, ValidationFailed
@@ -219,17 +219,40 @@ def list_matters(scope: Scope, *, status=None, category=None, grid_cell_id=None,
     if status is not None:
         stmt = stmt.where(Matter.status == status)
     if category:
-        codes = select(MatterCategory.id).where(or_(
+        # the category's ids as one array computed first (an init plan): = ANY of it is a condition the
+        # indexes can use, where IN (a subquery) is a filter applied to every row found
+        ids = select(MatterCategory.id).where(or_(
             MatterCategory.code == category,
             MatterCategory.parent_id.in_(select(MatterCategory.id).where(MatterCategory.code == category))))
-        stmt = stmt.where(Matter.category_id.in_(codes))
+        stmt = stmt.where(Matter.category_id == any_(func.array(ids.scalar_subquery())))
     if grid_cell_id is not None:
         stmt = stmt.where(Matter.grid_cell_id == grid_cell_id)
     if mine:
         stmt = stmt.where(Matter.reporter_id == scope.actor_id)
     if needs_placement is not None:
         stmt = stmt.where(Matter.needs_placement.is_(needs_placement))
-    return scoped(stmt, Matter, scope).order_by(Matter.created_at.desc(), Matter.id)
+    return scoped(stmt, Matter, scope).options(*LIST_LOADS).order_by(Matter.created_at.desc(), Matter.id)
+
+
+def page_ids_and_total(matters: Select, first: int, size: int) -> Select:
+    """A page of a matter list's ids, newest first, with the total. The matching matters are found
+    first (a MATERIALIZED CTE) and then sorted: ordered by creation and limited, the planner would
+    walk ``ix_matters_status_created`` backwards hoping to stop early — through all the city's
+    closed matters for a district's page of one category (2.9 s on a million) — while the total
+    needs every match anyway."""
+    found = matters.order_by(None).with_only_columns(Matter.id, Matter.created_at).cte("found").prefix_with(
+        "MATERIALIZED")
+    return (select(found.c.id, func.count().over()).order_by(found.c.created_at.desc(), found.c.id)
+            .offset(first).limit(size))
+
+
+# A list shows a matter's category, cell, reporter, assignee and unit by name: the places of the
+# people and units, and the category's default unit, are not joined (planning a 15-way join took
+# longer than running it: 6.6 ms for a page of 20).
+LIST_LOADS = (defaultload(Matter.reporter).lazyload(User.place), defaultload(Matter.reporter).lazyload(User.unit),
+              defaultload(Matter.assignee).lazyload(User.place), defaultload(Matter.assignee).lazyload(User.unit),
+              defaultload(Matter.unit).lazyload(HandlingUnit.place),
+              defaultload(Matter.category).lazyload(MatterCategory.default_unit))
 
 
 # Matters about people (disputes, hardship, the elderly) are never offered as "likely duplicates".
@@ -371,7 +394,10 @@ def stats(db: Session, scope: Scope, level: str | None = None) -> list[dict]:
                 "overdue": func.count().filter(Matter.stage_due_at < now),
                 "to_accept": func.count().filter(Matter.status == MatterStatus.submitted)}
     rows = roll_up(db, scope, Matter.__table__, Matter.grid_cell_id, measures, level,
-                   where=(Matter.status.in_(OPEN), Matter.merged_into_id.is_(None)), every_place=True)
+                   # the path too: the area's open matters come from their partial index (3,800 of a
+                   # district's) instead of an index probe for each of its 10,000 cells
+                   where=(Matter.status.in_(OPEN), Matter.merged_into_id.is_(None),
+                          under(Matter.place_path, scope.place_paths)), every_place=True)
     place = aliased(Place)
     closed = dict(db.execute(select(MatterMonthFact.place_id, func.sum(MatterMonthFact.closed))
                              .join(place, place.id == MatterMonthFact.place_id)
