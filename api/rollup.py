@@ -6,13 +6,14 @@ community around them."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, FromClause, select
+from sqlalchemy import ColumnElement, FromClause, Uuid, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
-from api.policy import Scope, cells_under, under
-from models import Place
+from api.policy import Scope, under
+from models import GridCell, Place
 
 LEVELS = ("grid_cell", "community", "street")
+PATH_FIELD = {"community": 4, "street": 3}  # split_part(path, '/', n): '' / district / street / community / cell
 
 
 def roll_up(db: Session, scope: Scope, source: FromClause, cell_id: ColumnElement, measures: dict,
@@ -23,14 +24,17 @@ def roll_up(db: Session, scope: Scope, source: FromClause, cell_id: ColumnElemen
     whose zero is the goal, like 三零, must show the places that reached it)."""
     rows = []
     for kind in [level] if level else LEVELS:
-        cell, community, street = aliased(Place), aliased(Place), aliased(Place)
-        place = {"grid_cell": cell, "community": community, "street": street}[kind]
-        stmt = (select(place.id, place.code, place.name, *(m.label(name) for name, m in measures.items()))
-                .select_from(source)
-                .join(cell, cell.id == cell_id).join(community, community.id == cell.parent_id)
-                .join(street, street.id == community.parent_id)
-                .where(cell_id.in_(cells_under(scope.place_paths)), under(place.path, scope.place_paths), *where)
-                .group_by(place.id, place.code, place.name))
+        # each source row's place at this level is read off its cell's path (/district/street/
+        # community/cell/): the rows are summed per place first, then the few places get their
+        # names — not the chain cell → community → street joined for each of a district's 10,000 cells
+        cell, place = aliased(GridCell), aliased(Place)
+        key = cell.id if kind == "grid_cell" else cast(func.split_part(cell.path, "/", PATH_FIELD[kind]), Uuid)
+        sums = (select(key.label("place_id"), *(m.label(name) for name, m in measures.items()))
+                .select_from(source).join(cell, cell.id == cell_id)
+                .where(under(cell.path, scope.place_paths), *where)
+                .group_by(key)).subquery("sums")
+        stmt = (select(place.id, place.code, place.name, *(sums.c[name] for name in measures))
+                .join(sums, sums.c.place_id == place.id).where(under(place.path, scope.place_paths)))
         seen = set()
         for row in db.execute(stmt):
             seen.add(row.id)

@@ -82,6 +82,8 @@ class Place(Base):
             name="code_length_by_level",
         ),
         Index("ix_places_path_prefix", "path", postgresql_ops={"path": "text_pattern_ops"}),
+        # an area's places of one kind (its streets, its cells): the figures' rows and scopes
+        Index("ix_places_kind_path", "kind", "path", postgresql_ops={"path": "text_pattern_ops"}),
     )
 
     def ancestor_ids(self) -> list[uuid.UUID]:
