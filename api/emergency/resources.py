@@ -166,7 +166,7 @@ class Recommendations(MethodView):
         return responder_service.candidates(db_session, scope(), incident,
                                             radius_m=args.get("radius_m") or settings["radius_m"],
                                             fresh_seconds=settings["fresh_seconds"], limit=args["limit"],
-                                            exclude=tuple(db_session.scalars(live)))
+                                            exclude=live)
 
 
 @blp.route("/incidents/<uuid:incident_id>/dispatches")

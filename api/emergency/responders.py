@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
-from sqlalchemy import Float, Select, cast, delete, func, literal, or_, select
+from sqlalchemy import Float, Select, any_, cast, delete, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.emergency.stream import publish
@@ -147,14 +147,15 @@ def track(db: Session, user_id, since: datetime) -> list[dict]:
 
 
 def candidates(db: Session, scope: Scope, incident: Incident, *, radius_m: int | None, fresh_seconds: int | None,
-               limit: int = 20, exclude: tuple = (), only: tuple = ()) -> list[dict]:
+               limit: int = 20, exclude: tuple | Select | None = None, only: tuple = ()) -> list[dict]:
     """Available on-duty responders of the teams the incident needs, nearest first, within
     ``radius_m`` and with a position at most ``fresh_seconds`` old: PostGIS KNN (``<->``) on the
     geography index of available responders, distances on the sphere in metres (as ``<->``).
 
-    The teams that may be sent are found first (a handful of ids: those of the kinds it needs, of
-    the incident's street and community and of the caller's area), so the responders' query is one
-    index scan of one table; names are joined to the few rows it returns.
+    The teams that may be sent are found first, inside the same statement (a handful of ids: those
+    of the kinds it needs, of the incident's street and community and of the caller's area), so the
+    responders' query is one index scan of one table; names are joined to the few rows it returns.
+    ``exclude``: ids, or a select of them (the responders already on the incident).
 
     ``radius_m`` / ``fresh_seconds`` None: no limit (checking chosen responders, ``only``: a
     commander may send someone farther or whose phone went quiet; then they come last, distance
@@ -162,22 +163,22 @@ def candidates(db: Session, scope: Scope, incident: Incident, *, radius_m: int |
     where = to_shape(incident.location)
     point = cast(func.ST_SetSRID(func.ST_MakePoint(where.x, where.y), 4326), Geography(srid=4326))
     incident_path = select(Place.path).where(Place.id == incident.place_id).scalar_subquery()
-    teams = list(db.scalars(select(Team.id).join(Place, Place.id == Team.place_id).where(
+    # the teams as one array computed first (an init plan), so the responders' query stays one
+    # index scan of one table with the team ids as its condition — in the same round trip
+    teams = func.array(select(Team.id).join(Place, Place.id == Team.place_id).where(
         Team.kind.in_(incident.teams),
-        or_(incident_path.startswith(Place.path), under(Place.path, scope.place_paths)))))
-    if not teams:
-        return []
+        or_(incident_path.startswith(Place.path), under(Place.path, scope.place_paths))).scalar_subquery())
     knn = Responder.position.op("<->", return_type=Float)(point)
     nearest = (
         select(Responder.user_id, Responder.team_id, Responder.skills, Responder.position_at, User.display_name,
                func.ST_Distance(Responder.position, point, False).label("distance_m"), knn.label("knn"))
         .join(User, User.id == Responder.user_id)
-        .where(Responder.duty_status == DutyStatus.on_duty, Responder.team_id.in_(teams), User.is_active.is_(True),
+        .where(Responder.duty_status == DutyStatus.on_duty, Responder.team_id == any_(teams), User.is_active.is_(True),
                *([Responder.position.isnot(None), func.ST_DWithin(Responder.position, point, radius_m, False)]
                  if radius_m is not None else []),
                *([Responder.position_at >= datetime.now(UTC) - timedelta(seconds=fresh_seconds)]
                  if fresh_seconds is not None else []),
-               *([Responder.user_id.not_in(exclude)] if exclude else []),
+               *([Responder.user_id.not_in(exclude)] if isinstance(exclude, Select) or exclude else []),
                *([Responder.user_id.in_(only)] if only else []))
         .order_by(knn.nulls_last(), Responder.user_id).limit(limit).subquery()
     )
