@@ -164,7 +164,7 @@ def main() -> None:
         "matter_list_open": "/api/v1/matters?open=true&page_size=20",
         "matter_list_status_category_page5": "/api/v1/matters?status=closed&category=ROAD-LIGHT&page=5&page_size=20",
         "matter_list_last_30_days_red": f"/api/v1/matters?created_from={month_ago}T00:00:00%2B08:00&deadline_colour=red&page_size=20",
-        "matter_list_text": "/api/v1/matters?q=%E5%9F%BA%E5%87%86&page=3&page_size=20",
+        "matter_list_text": "/api/v1/matters?q=%E8%B7%AF%E7%81%AF&page=3&page_size=20",  # 路灯
     }
     for name, path in lists.items():
         results[f"{name}_district"] = measure(client, [path] * n, district, warmup=5)
@@ -190,6 +190,9 @@ def main() -> None:
     for name, headers, path in cockpit:
         results[f"cockpit_{name}"] = measure(client, [path] * runs, headers, warmup=3)
 
+    with conn.cursor() as cur:  # phones report every minute: positions are fresh when a commander asks
+        cur.execute("UPDATE responders SET position_at = now()")
+    conn.commit()
     incidents = []
     for _ in range(50):
         answer = client.post("/api/v1/incidents", headers=district, json={
@@ -199,6 +202,11 @@ def main() -> None:
         incidents.append(answer.get_json()["id"])
     results["recommendations"] = measure(
         client, [f"/api/v1/incidents/{rng.choice(incidents)}/recommendations?limit=10" for _ in range(n)], district)
+    offered = [len(client.get(f"/api/v1/incidents/{i}/recommendations?limit=10", headers=district).get_json())
+               for i in incidents]
+    results["recommendations"]["responders_offered_mean"] = round(statistics.mean(offered), 1)
+    if not any(offered):
+        print("NO RESPONDER WAS RECOMMENDED: the figure would time an empty answer")
 
     with conn.cursor() as cur:
         cur.execute("SELECT h.id::text, ST_X(b.location), ST_Y(b.location) FROM households h "
