@@ -17,9 +17,11 @@ PATH_FIELD = {"community": 4, "street": 3}  # split_part(path, '/', n): '' / dis
 
 
 def roll_up(db: Session, scope: Scope, source: FromClause, cell_id: ColumnElement, measures: dict,
-            level: str | None = None, where: tuple = (), every_place: bool = False) -> list[dict]:
+            level: str | None = None, where: tuple = (), every_place: bool = False,
+            path: ColumnElement | None = None) -> list[dict]:
     """Rows of ``{"place": {...}, <measure>: value}`` per level (one level when ``level`` is given),
-    ordered by place code. ``source`` holds ``cell_id`` and the columns ``measures`` aggregate.
+    ordered by place code. ``source`` holds ``cell_id`` and the columns ``measures`` aggregate;
+    ``path``, when the source keeps its cell's place path, spares the join to the cells.
     ``every_place`` adds a row of zeros for each place in scope with nothing to count (a figure
     whose zero is the goal, like 三零, must show the places that reached it)."""
     rows = []
@@ -27,21 +29,21 @@ def roll_up(db: Session, scope: Scope, source: FromClause, cell_id: ColumnElemen
         # each source row's place at this level is read off its cell's path (/district/street/
         # community/cell/): the rows are summed per place first, then the few places get their
         # names — not the chain cell → community → street joined for each of a district's 10,000 cells
-        cell, place = aliased(GridCell), aliased(Place)
-        key = cell.id if kind == "grid_cell" else cast(func.split_part(cell.path, "/", PATH_FIELD[kind]), Uuid)
-        sums = (select(key.label("place_id"), *(m.label(name) for name, m in measures.items()))
-                .select_from(source).join(cell, cell.id == cell_id)
-                .where(under(cell.path, scope.place_paths), *where)
-                .group_by(key)).subquery("sums")
-        stmt = (select(place.id, place.code, place.name, *(sums.c[name] for name in measures))
-                .join(sums, sums.c.place_id == place.id).where(under(place.path, scope.place_paths)))
-        seen = set()
-        for row in db.execute(stmt):
-            seen.add(row.id)
-            rows.append({"place": {"id": row.id, "kind": kind, "code": row.code, "name": row.name},
-                         **{name: getattr(row, name) or 0 for name in measures}})
-        if every_place:
-            idle = select(Place.id, Place.code, Place.name).where(Place.kind == kind, under(Place.path, scope.place_paths))
-            rows.extend({"place": {"id": row.id, "kind": kind, "code": row.code, "name": row.name},
-                         **dict.fromkeys(measures, 0)} for row in db.execute(idle) if row.id not in seen)
+        cell = aliased(GridCell)
+        cell_path = cell.path if path is None else path
+        key = cell_id if kind == "grid_cell" else cast(func.split_part(cell_path, "/", PATH_FIELD[kind]), Uuid)
+        sums = select(key.label("place_id"), *(m.label(name) for name, m in measures.items())).select_from(source)
+        if path is None:
+            sums = sums.join(cell, cell.id == cell_id)
+        sums = {row.place_id: row for row in db.execute(
+            sums.where(under(cell_path, scope.place_paths), *where).group_by(key))}
+        # the names: the area's places of this level, from the (kind, path) index — a join to the
+        # sums would be planned for thousands of sums where a street level has twenty
+        places = select(Place.id, Place.code, Place.name).where(Place.kind == kind, under(Place.path, scope.place_paths))
+        for place in db.execute(places):
+            counted = sums.get(place.id)
+            if counted is None and not every_place:
+                continue
+            rows.append({"place": {"id": place.id, "kind": kind, "code": place.code, "name": place.name},
+                         **{name: (counted._mapping[name] or 0) if counted is not None else 0 for name in measures}})
     return sorted(rows, key=lambda row: row["place"]["code"])

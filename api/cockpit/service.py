@@ -159,7 +159,7 @@ def assessment(db: Session, scope: Scope, first: date, last: date, level: str) -
                           cell_list.c.cell_id, {"cells": func.count(), "days": func.sum(patrolled.c.days)}, level)
     visit_rows = roll_up(db, scope, VisitCoverage.__table__, VisitCoverage.grid_cell_id,
                          {"visits": func.sum(VisitCoverage.visits), "late": func.sum(VisitCoverage.late)}, level,
-                         where=(VisitCoverage.week.in_(weeks_of(start, end)),))
+                         where=(VisitCoverage.week.in_(weeks_of(start, end)),), path=VisitCoverage.place_path)
     ranked = aliased(Place)
     ratings = ("satisfied", "basically_satisfied", "dissatisfied")
     fact_rows = [{"place": {"id": row.id, "kind": level, "code": row.code, "name": row.name}, **row._mapping}
