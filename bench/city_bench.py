@@ -216,9 +216,10 @@ def main() -> None:
     conn.rollback()
     now = datetime.now(UTC)
     times = []
+    fresh = random.Random(time.time_ns())  # new visit ids in every run: a rerun on the same city writes, not replays
     for batch in range(_env_int("BENCH_CITY_SYNC_BATCHES", 10)):
         chosen = [homes[(batch * 500 + i) % len(homes)] for i in range(min(500, len(homes)))]
-        visits = week_batch(rng, chosen, iso_week(now), now)
+        visits = week_batch(fresh, chosen, iso_week(now), now)
         start = time.perf_counter()
         answer = client.post("/api/v1/visits/sync", json={"visits": visits}, headers=community)
         times.append((time.perf_counter() - start) * 1000)
