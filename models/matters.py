@@ -167,6 +167,8 @@ class Matter(Base):
     __table_args__ = (
         Index("ix_matters_status_created", "status", "created_at"),
         Index("ix_matters_place_path", "place_path", postgresql_ops={"place_path": "text_pattern_ops"}),
+        # the text filter's prefilter: each matter's character bigrams (SQL functions of the migration)
+        Index("ix_matters_bigrams", text("matter_bigrams(description, address)"), postgresql_using="gin"),
         # the open matters of an area, counted without touching the (many more) closed ones
         Index("ix_matters_open_path", "place_path", postgresql_ops={"place_path": "text_pattern_ops"},
               postgresql_include=["status", "stage_due_at"],

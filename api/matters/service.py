@@ -207,6 +207,8 @@ def list_matters(scope: Scope, *, status=None, category=None, grid_cell_id=None,
         stmt = stmt.where(Matter.created_at < created_to)
     if q:
         stmt = stmt.where(or_(Matter.description.contains(q, autoescape=True), Matter.address.contains(q, autoescape=True)))
+        if len(q) >= 2:  # the bigram index first: only matters holding every two-character piece of q
+            stmt = stmt.where(func.matter_bigrams(Matter.description, Matter.address).op("@>")(func.text_bigrams(q)))
     if level is not None:
         stmt = stmt.where(Matter.level == level)
     if supervised is not None:

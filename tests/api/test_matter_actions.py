@@ -127,3 +127,34 @@ def test_matter_tiles_hold_each_open_matter_and_count_them_below_zoom_14(client,
     squares = low["matter_clusters"]["features"]
     assert sum(f["properties"]["count"] for f in squares) >= 2 and sum(f["properties"]["red"] for f in squares) >= 1
     assert client.get("/api/v1/tiles/matters/3/8/0.mvt", headers=staff).status_code == 422
+
+
+def test_text_search_finds_words_in_the_description_or_the_address_whatever_their_length(client, as_user, db):
+    """q= is the LIKE it always was; the bigram index in front of it (two characters and more)
+    loses nothing: a word in the address, one character, % taken literally, across no field."""
+    from tests.api.matter_helpers import inside
+
+    point = inside(db)
+    resident = as_user("resident")
+    made = {}
+    for key, body in {"lamp": {"description": "路灯不亮已经三天", "address": "漓江路12号"},
+                      "well": {"description": "井盖缺失，井盖下沉", "address": "黄河路5号院"},
+                      "pct": {"description": "噪音超过90%分贝", "address": None}}.items():
+        response = client.post("/api/v1/matters", headers=resident, json={
+            "category": "ROAD-LIGHT", "location": {"lng": point.x, "lat": point.y},
+            **{k: v for k, v in body.items() if v is not None}})
+        assert response.status_code == 201, response.get_json()
+        made[key] = response.get_json()["id"]
+    staff = as_user("community_staff")
+
+    def found(q):
+        listed = client.get("/api/v1/matters", query_string={"q": q, "page_size": 100}, headers=staff).get_json()
+        return {m["id"] for m in listed} & set(made.values())
+
+    assert found("路灯不亮") == {made["lamp"]}
+    assert found("黄河路") == {made["well"]}  # the address
+    assert found("漓") == {made["lamp"]}  # one character: no bigram, the LIKE alone
+    assert found("90%") == {made["pct"]} and found("0%分") == {made["pct"]}  # % is a character, not a wildcard
+    assert found("三天漓江") == set()  # description and address are not one text
+    assert found("井盖下沉") == {made["well"]}
+    assert found("失，井盖缺失") == set()  # its every bigram is in the text, but not as one run: the LIKE decides
