@@ -154,9 +154,12 @@ def assessment(db: Session, scope: Scope, first: date, last: date, level: str) -
                  .join(PatrolDay, PatrolDay.patrol_id == PatrolCell.patrol_id)
                  .where(PatrolDay.day.between(start, end)).group_by(PatrolCell.grid_cell_id).subquery())
     workdays = working_days(start, end)
-    cell_list = select(Place.id.label("cell_id")).where(Place.kind == "grid_cell").subquery()
+    # the area's cells with their paths (from the (kind, path) index): not every cell of the city
+    cell_list = (select(Place.id.label("cell_id"), Place.path.label("path"))
+                 .where(Place.kind == "grid_cell", under(Place.path, scope.place_paths)).subquery())
     patrol_rows = roll_up(db, scope, cell_list.outerjoin(patrolled, patrolled.c.grid_cell_id == cell_list.c.cell_id),
-                          cell_list.c.cell_id, {"cells": func.count(), "days": func.sum(patrolled.c.days)}, level)
+                          cell_list.c.cell_id, {"cells": func.count(), "days": func.sum(patrolled.c.days)}, level,
+                          path=cell_list.c.path)
     visit_rows = roll_up(db, scope, VisitCoverage.__table__, VisitCoverage.grid_cell_id,
                          {"visits": func.sum(VisitCoverage.visits), "late": func.sum(VisitCoverage.late)}, level,
                          where=(VisitCoverage.week.in_(weeks_of(start, end)),), path=VisitCoverage.place_path)
