@@ -30,6 +30,7 @@ from api.cockpit import facts
 from api.geo.tiles import tile_of
 from api.visits.service import iso_week
 from bench.city import generate_city
+from bench.cockpit_bench import cockpit_requests
 from bench.grid_bench import RESULTS, measure, reset
 from bench.visits_bench import week_batch
 from config import TestingConfig
@@ -170,19 +171,8 @@ def main() -> None:
         results[f"{name}_district"] = measure(client, [path] * n, district, warmup=5)
     results["matter_list_open_community"] = measure(client, [lists["matter_list_open"]] * n, community, warmup=5)
 
-    last_year = f"/api/v1/matters/figures?from={(today - timedelta(days=364)).isoformat()}&to={today.isoformat()}"
-    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     cockpit = [
-        ("figures_district_30d", district, "/api/v1/matters/figures"),
-        ("figures_district_365d", district, last_year),
-        ("figures_street_365d", street, last_year),
-        ("figures_community_30d", community, "/api/v1/matters/figures"),
-        ("assessment_streets_month", district, f"/api/v1/assessment?level=street&from_month={last_month}"
-         f"&to_month={last_month}&page_size=50"),
-        ("assessment_communities_month", district, f"/api/v1/assessment?level=community&from_month={last_month}"
-         f"&to_month={last_month}&page_size=50"),
-        ("stats_streets_live", district, "/api/v1/matters/stats?level=street"),
-        ("stats_cells_community", community, "/api/v1/matters/stats?level=grid_cell&page_size=100"),
+        *cockpit_requests(district, street, community, today),
         ("coverage_streets", district, f"/api/v1/visits/coverage?week={iso_week(datetime.now(UTC) - timedelta(days=7))}"
          "&level=street&page_size=50"),
     ]

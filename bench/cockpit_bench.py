@@ -132,6 +132,26 @@ def _intake(client, tokens: list[str], point, count: int) -> list[float]:
     return times
 
 
+def cockpit_requests(district: dict, street: dict, community: dict, today) -> list[tuple[str, dict, str]]:
+    """The cockpit's requests a leader's screen makes, as (name, the caller's headers, path): the
+    figures of 30 and 365 days at each level, last month's assessment of streets and communities,
+    the live stats."""
+    last_year = f"/api/v1/matters/figures?from={(today - timedelta(days=364)).isoformat()}&to={today.isoformat()}"
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    return [
+        ("figures_district_30d", district, "/api/v1/matters/figures"),
+        ("figures_district_365d", district, last_year),
+        ("figures_street_365d", street, last_year),
+        ("figures_community_30d", community, "/api/v1/matters/figures"),
+        ("assessment_streets_month", district, f"/api/v1/assessment?level=street&from_month={last_month}"
+         f"&to_month={last_month}&page_size=50"),
+        ("assessment_communities_month", district, f"/api/v1/assessment?level=community&from_month={last_month}"
+         f"&to_month={last_month}&page_size=50"),
+        ("stats_streets_live", district, "/api/v1/matters/stats?level=street"),
+        ("stats_cells_community", community, "/api/v1/matters/stats?level=grid_cell&page_size=100"),
+    ]
+
+
 def main() -> None:
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
@@ -176,24 +196,13 @@ def main() -> None:
     district, street, community = (login(f"bench_{r}") for r in ("district_admin", "street_admin", "community_staff"))
     runs = int(os.environ.get("BENCH_REQUESTS", "60"))
     today = datetime.now(UTC).date()
-    last_year = f"/api/v1/matters/figures?from={(today - timedelta(days=364)).isoformat()}&to={today.isoformat()}"
     this_month = today.strftime("%Y-%m")
-    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     year_ago = (today.replace(day=1) - timedelta(days=330)).strftime("%Y-%m")  # eleven months back: twelve in all
     cases = [
         ("baseline_me", district, "/api/v1/me"),
-        ("figures_district_30d", district, "/api/v1/matters/figures"),
-        ("figures_district_365d", district, last_year),
-        ("figures_street_365d", street, last_year),
-        ("figures_community_30d", community, "/api/v1/matters/figures"),
-        ("assessment_streets_month", district, f"/api/v1/assessment?level=street&from_month={last_month}"
-         f"&to_month={last_month}&page_size=50"),
-        ("assessment_communities_month", district, f"/api/v1/assessment?level=community&from_month={last_month}"
-         f"&to_month={last_month}&page_size=50"),
+        *cockpit_requests(district, street, community, today),
         ("assessment_communities_12_months", district, f"/api/v1/assessment?level=community&from_month={year_ago}"
          f"&to_month={this_month}&page_size=50"),
-        ("stats_streets_live", district, "/api/v1/matters/stats?level=street"),
-        ("stats_cells_community", community, "/api/v1/matters/stats?level=grid_cell&page_size=100"),
         ("baseline_me_again", district, "/api/v1/me"),
     ]
     for name, headers, path in cases:

@@ -8,18 +8,17 @@ import threading
 
 import psycopg2
 import pytest
-from sqlalchemy.engine import make_url
 
 from api import ratelimit
 from tests.conftest import DEMO_PASSWORD
+from tests.live import libpq_dsn
 
 MARK = "并发幂等测试"
 
 
 @pytest.fixture
 def dsn(app):
-    url = make_url(app.config["DATABASE_URL"]).set(drivername="postgresql")
-    dsn = url.render_as_string(hide_password=False)
+    dsn = libpq_dsn(app)
     yield dsn
     with psycopg2.connect(dsn) as conn, conn.cursor() as cursor:
         cursor.execute("DELETE FROM outbox WHERE payload::text LIKE %s", (f"%{MARK}%",))

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import psycopg2
 import pytest
-from sqlalchemy.engine import make_url
 
 from api.emergency import stream
+from tests.live import libpq_dsn
 
 
 @pytest.fixture
 def dsn(app):
-    url = make_url(app.config["DATABASE_URL"]).set(drivername="postgresql")
-    dsn = url.render_as_string(hide_password=False)
+    dsn = libpq_dsn(app)
     yield dsn
     with psycopg2.connect(dsn) as conn, conn.cursor() as cursor:
         cursor.execute("DELETE FROM stream_events WHERE topic LIKE 'test.%'")
