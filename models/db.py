@@ -28,9 +28,11 @@ def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int = 150
         hide_parameters=True,  # a logged SQL error must not carry names, phones or hashes
         connect_args={
             # an abandoned transaction is ended after a minute: it would hold locks and, while it
-            # lives, keep the live stream from reading past it (api/emergency/stream.py)
+            # lives, keep the live stream from reading past it (api/emergency/stream.py). JIT off:
+            # a request's statements run for milliseconds, and a plan whose estimate crosses
+            # jit_above_cost (a district's assessment) spent 180 ms compiling to save nothing
             "options": f"-c statement_timeout={int(statement_timeout_ms)} "
-                       f"-c idle_in_transaction_session_timeout=60000 -c timezone=UTC",
+                       f"-c idle_in_transaction_session_timeout=60000 -c timezone=UTC -c jit=off",
             "application_name": app_name,
             "connect_timeout": 10,
         },
