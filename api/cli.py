@@ -254,19 +254,22 @@ def register(app: Flask) -> None:
     @matters_cli.command("rebuild-facts")
     @click.option("--check", is_flag=True, help="Only compare the kept figures with a recomputation.")
     def matters_rebuild_facts(check):
-        """Recompute matter_day_facts from the matters (after a bulk load that bypassed the
-        trigger), or with --check report whether the kept figures are exact."""
+        """Recompute the cockpit's facts — matter_day_facts and matter_month_facts from the matters,
+        visit_community_weeks from the cells' visit coverage — after a bulk load that bypassed
+        their triggers, or with --check report whether the kept figures are exact."""
         from api.cockpit import facts
 
         if check:
-            wrong = facts.differences(db_session)
+            wrong, wrong_visits = facts.differences(db_session), facts.visit_week_differences(db_session)
             db_session.rollback()
-            if wrong:
-                raise click.ClickException(f"{len(wrong)} rows of matter_day_facts differ from a recomputation")
-            click.echo("matters: the per-day figures are exact")
+            if wrong or wrong_visits:
+                raise click.ClickException(f"{len(wrong)} rows of the matter facts and {len(wrong_visits)} of "
+                                           "visit_community_weeks differ from a recomputation")
+            click.echo("matters: the per-day figures and the communities' visits per week are exact")
             return
         written = facts.rebuild(db_session)
+        weeks = facts.rebuild_visit_weeks(db_session)
         db_session.commit()
-        click.echo(f"matters: rebuilt {written} rows of per-day figures")
+        click.echo(f"matters: rebuilt {written} rows of per-day figures and {weeks} community-weeks of visits")
 
     app.cli.add_command(matters_cli)

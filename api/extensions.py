@@ -164,14 +164,30 @@ def audited_page(view, action: str, object_type: str):
     return AuditedPage
 
 
-def rows_page(view):
-    """A QueryPage over a select of several columns: each row is shown through ``view``."""
+def rows_page(view, total: str | None = None):
+    """A QueryPage over a select of several columns: each row is shown through ``view``. ``total``:
+    the column holding ``count(*) OVER ()``, so the page and its total are one statement (else the
+    total counts the select again)."""
 
     class RowsPage(QueryPage):
+        _rows: list | None = None
+
+        def _page_rows(self) -> list:
+            if self._rows is None:
+                stmt = self.collection.offset(self.page_params.first_item).limit(self.page_params.page_size)
+                self._rows = db_session.execute(stmt).all()
+            return self._rows
+
         @property
         def items(self):
-            stmt = self.collection.offset(self.page_params.first_item).limit(self.page_params.page_size)
-            return [view(row) for row in db_session.execute(stmt).all()]
+            return [view(row) for row in self._page_rows()]
+
+        @property
+        def item_count(self):
+            rows = self._page_rows() if total is not None else None
+            if rows:  # else past the last page, or nothing at all: counted on its own
+                return rows[0]._mapping[total]
+            return super().item_count
 
     return RowsPage
 

@@ -16,6 +16,11 @@ LEVELS = ("grid_cell", "community", "street")
 PATH_FIELD = {"community": 4, "street": 3}  # split_part(path, '/', n): '' / district / street / community / cell
 
 
+def place_key(level: str, cell_id: ColumnElement, path: ColumnElement) -> ColumnElement:
+    """The id of a source row's place at ``level``: its cell, or read off its cell's path."""
+    return cell_id if level == "grid_cell" else cast(func.split_part(path, "/", PATH_FIELD[level]), Uuid)
+
+
 def roll_up(db: Session, scope: Scope, source: FromClause, cell_id: ColumnElement, measures: dict,
             level: str | None = None, where: tuple = (), every_place: bool = False,
             path: ColumnElement | None = None) -> list[dict]:
@@ -31,7 +36,7 @@ def roll_up(db: Session, scope: Scope, source: FromClause, cell_id: ColumnElemen
         # names — not the chain cell → community → street joined for each of a district's 10,000 cells
         cell = aliased(GridCell)
         cell_path = cell.path if path is None else path
-        key = cell_id if kind == "grid_cell" else cast(func.split_part(cell_path, "/", PATH_FIELD[kind]), Uuid)
+        key = place_key(kind, cell_id, cell_path)
         sums = select(key.label("place_id"), *(m.label(name) for name, m in measures.items())).select_from(source)
         if path is None:
             sums = sums.join(cell, cell.id == cell_id)

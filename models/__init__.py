@@ -101,6 +101,6 @@ from models.population import (  # noqa: F401
     ResidentKind,
 )
 from models.responsibility import GridResponsibility, ResponsibilityPost  # noqa: F401
-from models.visits import Visit, VisitCoverage, VisitResult, visit_versions  # noqa: F401
+from models.visits import Visit, VisitCommunityWeek, VisitCoverage, VisitResult, visit_versions  # noqa: F401
 
 metadata = Base.metadata

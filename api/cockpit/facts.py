@@ -1,5 +1,6 @@
-"""Rebuilding the cockpit's facts (matter_day_facts, matter_month_facts) from the matters; the
-trigger keeps them as matters change.
+"""Rebuilding the cockpit's facts (matter_day_facts, matter_month_facts) from the matters, and the
+communities' visits per week (visit_community_weeks) from the cells' coverage; triggers keep them
+as matters and coverage change.
 
 The contribution of a matter is the SQL function ``matter_facts(matters)`` (see the migration
 ``matter_day_facts``); the trigger adds and takes away exactly what this rebuild sums, so a rebuild
@@ -54,3 +55,26 @@ def differences(db) -> dict:
         wrong.update({(table, *key): (kept.get(key), recomputed.get(key)) for key in kept.keys() | recomputed.keys()
                       if kept.get(key) != recomputed.get(key)})
     return wrong
+
+
+# a community's weeks: the sums of its cells' coverage (the community read off the cell's path)
+VISIT_WEEKS = ("SELECT split_part(place_path, '/', 4)::uuid AS community_id, week, "
+               "min(regexp_replace(place_path, '[^/]+/$', '')) AS place_path, sum(visits) AS visits, sum(late) AS late "
+               "FROM visit_coverage GROUP BY 1, 2")
+
+
+def rebuild_visit_weeks(db) -> int:
+    """Recompute visit_community_weeks (after a bulk load of coverage with its trigger off);
+    ``db`` is a session or a connection. Returns the rows written."""
+    db.execute(text("LOCK TABLE visit_coverage IN SHARE MODE"))
+    db.execute(text("DELETE FROM visit_community_weeks"))
+    return db.execute(text(f"INSERT INTO visit_community_weeks (community_id, week, place_path, visits, late) "
+                           f"{VISIT_WEEKS}")).rowcount  # noqa: S608 - fixed text
+
+
+def visit_week_differences(db) -> dict:
+    """(community, week) whose kept visits and late differ from a recomputation: empty when exact."""
+    kept = _as_dict(db.execute(text("SELECT community_id, week, place_path, visits, late FROM visit_community_weeks")), 3)
+    recomputed = _as_dict(db.execute(text(VISIT_WEEKS)), 3)
+    return {key: (kept.get(key), recomputed.get(key)) for key in kept.keys() | recomputed.keys()
+            if kept.get(key) != recomputed.get(key)}

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Page
 
 from api.cockpit import service
 from api.cockpit.schemas import AssessmentArgsSchema, AssessmentSchema, FiguresArgsSchema, MatterFiguresSchema
 from api.context import authenticated, scope
-from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema
+from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema, rows_page
 from api.policy import get_or_404
 from models import Place
 from models.db import db_session
@@ -36,7 +35,7 @@ class Assessment(MethodView):
     @authenticated("assessment.read")
     @blp.arguments(AssessmentArgsSchema, location="query")
     @blp.response(200, AssessmentSchema(many=True))
-    @blp.paginate(Page, page_size=50, max_page_size=PLACE_FIGURES_MAX)
+    @blp.paginate(rows_page(service.assessment_view, total="total"), page_size=50, max_page_size=PLACE_FIGURES_MAX)
     def get(self, args):
         """Every cell, community or street of your area ranked over whole months (考核; this month
         to date by default): patrol coverage, timely reporting, satisfaction and mediation

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from sqlalchemy import select, text
@@ -167,6 +169,21 @@ def test_visits_synced_more_than_a_day_late_count_against_timely_reporting(clien
                         headers=as_user("community_staff")).get_json()
     mine = next(r for r in ranked if r["place"]["code"] == LIJIANGLU_1)
     assert mine["timely_reporting_percent"] == 66.7
+    # the community's weeks, kept by the trigger, equal its cells' coverage; a street and its
+    # community rank from them (the only visits of the street are these three)
+    db.flush()
+    assert facts.visit_week_differences(db) == {}
+    for level, headers in (("community", "community_staff"), ("street", "street_admin")):
+        ranked = client.get("/api/v1/assessment", query_string={"level": level, **months},
+                            headers=as_user(headers)).get_json()
+        assert [r["timely_reporting_percent"] for r in ranked if r["timely_reporting_percent"] is not None] == [66.7]
+    # an edit that moves a visit to another week moves it in the community's weeks too
+    db.execute(text("UPDATE visit_coverage SET week = '2020-W01' WHERE grid_cell_id = :cell AND late = 1"),
+               {"cell": cell.id})
+    db.execute(text("DELETE FROM visit_coverage WHERE grid_cell_id = :cell AND late = 0"), {"cell": cell.id})
+    assert facts.visit_week_differences(db) == {}
+    rebuilt = facts.rebuild_visit_weeks(db)
+    assert rebuilt >= 1 and facts.visit_week_differences(db) == {}
 
 
 def test_assessment_ranks_every_place_by_the_mean_of_its_figures(client, as_user, db):
@@ -182,11 +199,19 @@ def test_assessment_ranks_every_place_by_the_mean_of_its_figures(client, as_user
     assert len(rows) == 12 and [r["rank"] for r in rows] == list(range(1, 13))  # the community's cells, all
     first = next(r for r in rows if r["place"]["code"] == LIJIANGLU_1)
     assert first["satisfaction_percent"] == 100.0
-    rated = [v for k, v in first.items() if k.endswith("_percent") and v is not None]
-    assert first["score"] == round(sum(rated) / len(rated), 1)
+    rated = [Decimal(str(v)) for k, v in first.items() if k.endswith("_percent") and v is not None]
+    assert first["score"] == float((sum(rated) / len(rated)).quantize(Decimal("0.1"), ROUND_HALF_UP))
     scores = [r["score"] for r in rows if r["score"] is not None]
     assert scores == sorted(scores, reverse=True)
     assert rows[0]["place"]["code"] == LIJIANGLU_1  # the demo's patrolled, visited, rated cell
+
+    # ranked and paged in SQL: a later page goes on with the ranks, and the total rides along
+    page = client.get("/api/v1/assessment?level=grid_cell&page_size=5&page=3", headers=staff)
+    assert [r["rank"] for r in page.get_json()] == [11, 12]
+    assert [r["place"]["code"] for r in page.get_json()] == [r["place"]["code"] for r in rows[10:]]
+    assert json.loads(page.headers["X-Pagination"])["total"] == 12
+    past = client.get("/api/v1/assessment?level=grid_cell&page_size=5&page=4", headers=staff)
+    assert past.get_json() == [] and json.loads(past.headers["X-Pagination"])["total"] == 12
 
     # mediation: two disputes closed today in the street admin's communities, one agreed
     dispute_cell = db.scalars(select(GridCell).where(GridCell.code == LIJIANGLU_1)).one()
