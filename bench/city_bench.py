@@ -175,6 +175,8 @@ def main() -> None:
         *cockpit_requests(district, street, community, today),
         ("coverage_streets", district, f"/api/v1/visits/coverage?week={iso_week(datetime.now(UTC) - timedelta(days=7))}"
          "&level=street&page_size=50"),
+        ("assessment_communities_12_months", district, "/api/v1/assessment?level=community&from_month="
+         f"{(today.replace(day=1) - timedelta(days=330)).strftime('%Y-%m')}&to_month={today.strftime('%Y-%m')}&page_size=50"),
     ]
     runs = max(20, n // 5)
     for name, headers, path in cockpit:

@@ -41,7 +41,7 @@ from api.errors import NotFound, current_language, localized
 from api.i18n import translate_errors
 from api.matters import service as matters
 from api.photos import service as photos
-from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped
+from api.policy import Scope, cells_under, get_or_404, scope_rule, scoped, under
 from api.population import service as population
 from api.rollup import roll_up
 from models import (
@@ -477,11 +477,14 @@ def coverage(db: Session, scope: Scope, week: str, target_percent: float, level:
     """Households and visited households of the week per grid cell, community and street in scope
     (``level`` keeps one of them), summed from cell_households and visit_coverage (both kept as
     they change), so a district's figures add up thousands of rows, not its households."""
-    source = CellHouseholds.__table__.outerjoin(VisitCoverage, (VisitCoverage.grid_cell_id == CellHouseholds.grid_cell_id)
-                                                & (VisitCoverage.week == week))
-    rows = roll_up(db, scope, source, CellHouseholds.grid_cell_id,
+    # from the area's cells with their paths (the (kind, path) index), each cell's two counts by
+    # their keys: not every cell of the city's households hashed to keep a district's
+    cells = select(Place.id, Place.path).where(Place.kind == "grid_cell", under(Place.path, scope.place_paths)).subquery()
+    source = (cells.join(CellHouseholds, CellHouseholds.grid_cell_id == cells.c.id)
+              .outerjoin(VisitCoverage, (VisitCoverage.grid_cell_id == cells.c.id) & (VisitCoverage.week == week)))
+    rows = roll_up(db, scope, source, cells.c.id,
                    {"households": func.sum(CellHouseholds.households), "visited": func.sum(VisitCoverage.visited)},
-                   level, where=(CellHouseholds.households > 0,))
+                   level, where=(CellHouseholds.households > 0,), path=cells.c.path)
     for row in rows:
         ratio = row["visited"] / row["households"] if row["households"] else 0.0
         row.update(coverage_percent=round(ratio * 100, 1), meets_target=ratio * 100 >= target_percent,
