@@ -154,7 +154,7 @@ def candidates(db: Session, scope: Scope, incident: Incident, *, radius_m: int |
 
     The teams that may be sent are found first, inside the same statement (a handful of ids: those
     of the kinds it needs, of the incident's street and community and of the caller's area), so the
-    responders' query is one index scan of one table; names are joined to the few rows it returns.
+    responders' query is one index scan of one table; names and teams join the few rows it keeps.
     ``exclude``: ids, or a select of them (the responders already on the incident).
 
     ``radius_m`` / ``fresh_seconds`` None: no limit (checking chosen responders, ``only``: a
@@ -169,10 +169,11 @@ def candidates(db: Session, scope: Scope, incident: Incident, *, radius_m: int |
         Team.kind.in_(incident.teams),
         or_(incident_path.startswith(Place.path), under(Place.path, scope.place_paths))).scalar_subquery())
     knn = Responder.position.op("<->", return_type=Float)(point)
-    nearest = (
-        select(Responder.user_id, Responder.team_id, Responder.skills, Responder.position_at, User.display_name,
-               func.ST_Distance(Responder.position, point, False).label("distance_m"), knn.label("knn"))
-        .join(User, User.id == Responder.user_id)
+    # one flat select (a subquery's column collection, built per request, cost more than its SQL)
+    rows = db.execute(
+        select(Responder.user_id, Responder.skills, Responder.position_at, User.display_name, Team.kind, Team.name,
+               func.ST_Distance(Responder.position, point, False).label("distance_m"))
+        .join(User, User.id == Responder.user_id).join(Team, Team.id == Responder.team_id)
         .where(Responder.duty_status == DutyStatus.on_duty, Responder.team_id == any_(teams), User.is_active.is_(True),
                *([Responder.position.isnot(None), func.ST_DWithin(Responder.position, point, radius_m, False)]
                  if radius_m is not None else []),
@@ -180,10 +181,7 @@ def candidates(db: Session, scope: Scope, incident: Incident, *, radius_m: int |
                  if fresh_seconds is not None else []),
                *([Responder.user_id.not_in(exclude)] if isinstance(exclude, Select) or exclude else []),
                *([Responder.user_id.in_(only)] if only else []))
-        .order_by(knn.nulls_last(), Responder.user_id).limit(limit).subquery()
-    )
-    rows = db.execute(select(nearest, Team.kind, Team.name).join(Team, Team.id == nearest.c.team_id)
-                      .order_by(nearest.c.knn.nulls_last(), nearest.c.user_id))
+        .order_by(knn.nulls_last(), Responder.user_id).limit(limit))
     return [{"user_id": r.user_id, "name": r.display_name, "team": r.kind.value, "team_name": r.name,
              "skills": r.skills, "position_at": r.position_at,
              "distance_m": round(r.distance_m, 1) if r.distance_m is not None else None}
