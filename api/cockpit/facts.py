@@ -50,11 +50,19 @@ def differences(db) -> dict:
     wrong = {}
     for table, keys, expression, measures in TABLES:
         width = 1 + len(keys.split(","))
-        kept = _as_dict(db.execute(text(f"SELECT place_id, {keys}, {', '.join(measures)} FROM {table}")), width)  # noqa: S608
-        recomputed = _as_dict(db.execute(text(_recomputed(expression, measures))), width)
-        wrong.update({(table, *key): (kept.get(key), recomputed.get(key)) for key in kept.keys() | recomputed.keys()
-                      if kept.get(key) != recomputed.get(key)})
+        wrong.update({(table, *key): pair for key, pair in _differing(
+            db, f"SELECT place_id, {keys}, {', '.join(measures)} FROM {table}",  # noqa: S608 - fixed names
+            _recomputed(expression, measures), width).items()})
     return wrong
+
+
+def _differing(db, kept_sql: str, recomputed_sql: str, keys: int) -> dict:
+    """Keys (the first ``keys`` columns) whose measures differ between the two selects, as
+    ``key: (kept, recomputed)``; rows of zeros count as absent."""
+    kept = _as_dict(db.execute(text(kept_sql)), keys)
+    recomputed = _as_dict(db.execute(text(recomputed_sql)), keys)
+    return {key: (kept.get(key), recomputed.get(key)) for key in kept.keys() | recomputed.keys()
+            if kept.get(key) != recomputed.get(key)}
 
 
 # a community's weeks: the sums of its cells' coverage (the community read off the cell's path)
@@ -74,7 +82,4 @@ def rebuild_visit_weeks(db) -> int:
 
 def visit_week_differences(db) -> dict:
     """(community, week) whose kept visits and late differ from a recomputation: empty when exact."""
-    kept = _as_dict(db.execute(text("SELECT community_id, week, place_path, visits, late FROM visit_community_weeks")), 3)
-    recomputed = _as_dict(db.execute(text(VISIT_WEEKS)), 3)
-    return {key: (kept.get(key), recomputed.get(key)) for key in kept.keys() | recomputed.keys()
-            if kept.get(key) != recomputed.get(key)}
+    return _differing(db, "SELECT community_id, week, place_path, visits, late FROM visit_community_weeks", VISIT_WEEKS, 3)
