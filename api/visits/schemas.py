@@ -1,11 +1,30 @@
+from datetime import date
+
 import marshmallow as ma
 
 from api.auth.schemas import GridCellRefSchema, PlaceRefSchema
 from api.extensions import MOBILE, InputSchema, OutputSchema, Text
 from api.geo.fields import PointInSchema, PointOutSchema
+from api.i18n import register_messages
 from models import FollowUpAssessment, ResidentKind, VisitResult
 
-WEEK = ma.validate.Regexp(r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$", error="An ISO week such as 2026-W48.")
+WEEK_FORMAT = "An ISO week such as 2026-W48, of a year from 2000 to 2099 that has that week."
+register_messages({WEEK_FORMAT: "须为 ISO 周，如 2026-W48（2000 至 2099 年间该年确有的周）。"})
+
+
+def _week_exists(value: str) -> None:
+    """An ISO week the calendar has: 2026-W53 is refused, 2020-W53 (a 53-week year) is not."""
+    try:  # marshmallow runs this even when the shape was refused: anything unparsable is refused too
+        year, number = value.split("-W")
+        date.fromisocalendar(int(year), int(number), 1)
+    except ValueError:
+        raise ma.ValidationError(WEEK_FORMAT) from None
+
+
+# The shape first (it is also the pattern the OpenAPI document shows), then the calendar.
+WEEK = [ma.validate.Regexp(r"^20[0-9]{2}-W(0[1-9]|[1-4][0-9]|5[0-3])$", error=WEEK_FORMAT), _week_exists]
+
+
 FINDING_TAGS = ("hazard", "dispute", "needs_help", "information_change", "other")
 MAX_BATCH = 500
 

@@ -342,3 +342,13 @@ def test_coverage_follows_a_visit_moved_to_another_week(client, as_user, db):
     moved = {**visit, "visited_at": (datetime.now(UTC) - timedelta(weeks=2)).isoformat(), "version": version}
     assert _sync(client, headers, [moved]).get_json()["results"][0]["status"] == "updated"
     assert visited(now_week) == 1 and visited(earlier) == 1
+
+
+def test_weeks_the_calendar_does_not_have_are_refused(client, as_user, db):
+    """Found by the fuzzer: year 0000 and a 53rd week of a 52-week year were a 500."""
+    headers = as_user("grid_member")
+    for week in ("0000-W01", "2025-W53", "1999-W10", "", "W"):
+        response = client.get(f"/api/v1/visits/plan?week={week}", headers=headers)
+        assert response.status_code == 422, week
+        assert "week" in response.get_json()["errors"]
+    assert client.get("/api/v1/visits/plan?week=2020-W53", headers=headers).status_code == 200
