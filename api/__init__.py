@@ -54,6 +54,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
                 statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"])
 
     api = Api(app)
+    app.extensions["gridgov.api"] = api
     register_fields(api)
     register_error_handlers(app)
     _register_blueprints(app, api)
@@ -104,10 +105,13 @@ def _register_blueprints(app: Flask, api: Api) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from api.strict_query import refuse_unknown_query_parameters
+
     @app.before_request
     def start_request():
         g.started = time.perf_counter()
         g.request_id = audit.new_request_id()
+        refuse_unknown_query_parameters()
 
     @app.after_request
     def finish_request(response):
