@@ -77,6 +77,10 @@ class BaseConfig:
         self.COOKIE_SECURE = os.environ.get("COOKIE_SECURE", secure_default).lower() not in ("0", "false", "no")
         # 等保 2.0 level 3: a session left idle this long ends (assessors commonly use 30 min).
         self.SESSION_IDLE_TIMEOUT = _int("SESSION_IDLE_TIMEOUT", 1800)
+        # Staff passwords (等保 level 3 complexity): length, and how many of lower case, upper case,
+        # digits and symbols (1–4).
+        self.PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 8)
+        self.PASSWORD_MIN_CLASSES = _int("PASSWORD_MIN_CLASSES", 3)
         self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
         self.LOGIN_LOCK_SECONDS = _int("LOGIN_LOCK_SECONDS", 900)
         self.LOGIN_RATE_PER_MINUTE = _int("LOGIN_RATE_PER_MINUTE", 30)
@@ -153,6 +157,10 @@ class BaseConfig:
                      "PATROL_MAX_GAP_SECONDS", "MATTER_REPORTS_PER_HOUR"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
+        if not 8 <= self.PASSWORD_MIN_LENGTH <= 64:
+            raise ConfigError("PASSWORD_MIN_LENGTH must be from 8 to 64 (等保 level 3 asks for at least 8)")
+        if not 1 <= self.PASSWORD_MIN_CLASSES <= 4:
+            raise ConfigError("PASSWORD_MIN_CLASSES must be from 1 to 4")
         if not self.DATABASE_URL:
             raise ConfigError("DATABASE_URL is not set")
         from api.population.identity import IdentityCipher

@@ -95,3 +95,16 @@ def test_every_variable_is_documented():
     for name in names:
         assert re.search(rf"^#?\s*{name}=", example, re.M), f"{name} missing from .env.example"
         assert f"`{name}`" in readme, f"{name} missing from the README"
+
+
+def test_password_policy_cannot_go_below_the_level_3_floor(clean_env):
+    """PASSWORD_MIN_LENGTH under 8 or PASSWORD_MIN_CLASSES outside 1–4 is refused at start."""
+    clean_env.setenv("SECRET_KEY", "k" * 40)
+    clean_env.setenv("DATABASE_URL", "postgresql://x@localhost/x")
+    clean_env.setenv("PASSWORD_MIN_LENGTH", "6")
+    with pytest.raises(ConfigError, match="PASSWORD_MIN_LENGTH"):
+        load_config("production")
+    clean_env.setenv("PASSWORD_MIN_LENGTH", "10")
+    clean_env.setenv("PASSWORD_MIN_CLASSES", "5")
+    with pytest.raises(ConfigError, match="PASSWORD_MIN_CLASSES"):
+        load_config("production")

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app, has_app_context
 
 
 @lru_cache(maxsize=4)
@@ -49,17 +50,21 @@ _CLASSES = (re.compile(r"[a-z]"), re.compile(r"[A-Z]"), re.compile(r"[0-9]"), re
 def password_problems(password: str, username: str = "") -> list[tuple[str, str]]:
     """What is wrong with a new password, as (Chinese, English) messages.
 
-    等保 2.0 level 3 asks for complexity: at least 8 characters from at least three of lower case,
-    upper case, digits and symbols, not containing the username.
+    等保 2.0 level 3 asks for complexity: by default at least 8 characters from at least three of
+    lower case, upper case, digits and symbols, not containing the username
+    (``PASSWORD_MIN_LENGTH``, ``PASSWORD_MIN_CLASSES``).
     """
+    config = current_app.config if has_app_context() else {}
+    min_length = config.get("PASSWORD_MIN_LENGTH", MIN_LENGTH)
+    min_classes = config.get("PASSWORD_MIN_CLASSES", 3)
     problems = []
-    if len(password) < MIN_LENGTH:
-        problems.append((f"密码至少 {MIN_LENGTH} 位。", f"At least {MIN_LENGTH} characters."))
+    if len(password) < min_length:
+        problems.append((f"密码至少 {min_length} 位。", f"At least {min_length} characters."))
     if len(password) > MAX_LENGTH:
         problems.append((f"密码最多 {MAX_LENGTH} 位。", f"At most {MAX_LENGTH} characters."))
-    if sum(1 for c in _CLASSES if c.search(password)) < 3:
-        problems.append(("密码须包含小写字母、大写字母、数字、符号中的至少三类。",
-                         "Use at least three of: lower case, upper case, digits, symbols."))
+    if sum(1 for c in _CLASSES if c.search(password)) < min_classes:
+        problems.append((f"密码须包含小写字母、大写字母、数字、符号中的至少{'一二三四'[min_classes - 1]}类。",
+                         f"Use at least {min_classes} of: lower case, upper case, digits, symbols."))
     if username and len(username) >= 3 and username.lower() in password.lower():
         problems.append(("密码不能包含用户名。", "The password may not contain the username."))
     return problems

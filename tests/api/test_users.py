@@ -94,6 +94,19 @@ def test_weak_password_is_refused(client, as_user, db):
     assert body["error"] == "weak_password" and "password" in body["errors"]
 
 
+def test_password_policy_follows_the_settings(app, client, as_user, db, monkeypatch):
+    """PASSWORD_MIN_LENGTH / PASSWORD_MIN_CLASSES make the policy stricter (or, down to the 等保
+    floor of 8, looser) without a code change; the message names the numbers."""
+    monkeypatch.setitem(app.config, "PASSWORD_MIN_LENGTH", 12)
+    monkeypatch.setitem(app.config, "PASSWORD_MIN_CLASSES", 4)
+    response = _new_user(db, client, as_user, password="Abcdefg-123")  # 11 characters, four classes
+    assert response.status_code == 422
+    assert "12" in response.get_json()["errors"]["password"][0]
+    response = _new_user(db, client, as_user, password="Abcdefgh1234")  # 12 characters, three classes
+    assert response.status_code == 422 and "四类" in response.get_json()["errors"]["password"][0]
+    assert _new_user(db, client, as_user, password="Abcdefg-1234").status_code == 201
+
+
 def test_duplicate_username_or_phone_is_409(client, as_user, db):
     """Usernames (any case) and phones are unique."""
     assert _new_user(db, client, as_user, username="Grid_Member", phone=None).status_code == 409
