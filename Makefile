@@ -5,7 +5,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run stop test bench venv dev-venv lint clean-var
+.PHONY: run stop test fuzz bench venv dev-venv lint clean-var
 
 run: venv
 	@scripts/run.sh
@@ -15,6 +15,11 @@ stop:
 
 test: dev-venv
 	@scripts/test.sh
+
+# Schemathesis against the OpenAPI document, every operation as every role: FUZZ_PROFILE=long
+# (25 valid + 25 invalid cases per operation, role and mode) unless set; prints the counts.
+fuzz: dev-venv
+	@FUZZ_PROFILE=$${FUZZ_PROFILE:-long} scripts/test.sh tests/fuzz -p no:randomly -p no:logging -q
 
 bench: dev-venv
 	@scripts/bench.sh

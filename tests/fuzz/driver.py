@@ -1,0 +1,144 @@
+"""Schemathesis against GridGov's own OpenAPI document, in-process over WSGI, one token per role.
+
+For every operation and every demo role, Hypothesis generates requests from the operation's schema
+(valid ones, and invalid ones: wrong types, missing or unknown fields, out-of-range values) and
+sends them to the app through its WSGI interface. Each answer is checked:
+
+- no 5xx (``not_a_server_error``);
+- the body matches the response schema the operation documents, for success and error answers
+  alike (``response_schema_conformance``), with the documented content type;
+- invalid input is rejected with a 4xx (``negative_data_rejection``).
+
+The quick profile runs in ``make test`` (tests/fuzz/test_fuzz.py); ``make fuzz`` runs the long one
+and prints the counts (scripts/fuzz.py).
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import os
+import time
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_schema_conformance,
+)
+from schemathesis.core.failures import FailureGroup
+
+ROLES = ("resident", "grid_member", "community_staff", "street_admin", "district_admin", "responder",
+         "unit_staff", "audit_admin", "system_admin", "security_admin")
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, negative_data_rejection]
+
+# Profiles: examples per operation, per role and per mode (valid / invalid input).
+PROFILES = {"quick": 2, "medium": 8, "long": 25}
+
+# Paths whose answers are not JSON documents: the long-lived event stream (it would never end in
+# a synchronous WSGI call) and the console's page. Everything else is fuzzed.
+SKIPPED = {("GET", "/api/v1/stream")}
+
+
+@dataclasses.dataclass
+class Tally:
+    """What a fuzz run did: cases per role, answers per status class, and the failures found."""
+
+    cases: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    statuses: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    failures: dict = dataclasses.field(default_factory=dict)
+    seconds: float = 0.0
+    operations: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.cases.update(other.cases)
+        self.statuses.update(other.statuses)
+        self.failures.update(other.failures)
+        self.seconds += other.seconds
+        self.operations += other.operations
+
+
+def load_schema(app):
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+
+
+def operations(schema) -> list:
+    found = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if (operation.method.upper(), operation.path) not in SKIPPED:
+            found.append(operation)
+    return sorted(found, key=lambda op: (op.path, op.method))
+
+
+def fuzz_operation(operation, tokens: dict[str, str], examples: int, seed: int | None = None) -> Tally:
+    """Fuzz one operation as every role, ``examples`` valid and ``examples`` invalid cases each."""
+    tally = Tally()
+    started = time.perf_counter()
+    for role, token in tokens.items():
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            _run(operation, role, headers, mode, examples, seed, tally)
+    tally.seconds = time.perf_counter() - started
+    tally.operations = 1
+    return tally
+
+
+def _run(operation, role, headers, mode, examples, seed, tally) -> None:
+    strategy = operation.as_strategy(generation_mode=mode)
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=seed is None,
+              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @given(case=strategy)
+    def check(case):
+        tally.cases[role] += 1
+        try:
+            response = case.call_and_validate(headers=headers, checks=CHECKS)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                key = (operation.label, role, type(failure).__name__)
+                tally.failures.setdefault(key, _describe(case, failure))
+            return
+        except Exception as exc:  # a failure schemathesis reports outside a group
+            key = (operation.label, role, type(exc).__name__)
+            tally.failures.setdefault(key, _describe(case, exc))
+            return
+        tally.statuses[f"{response.status_code // 100}xx"] += 1
+
+    if seed is not None:
+        from hypothesis import seed as hypothesis_seed
+
+        check = hypothesis_seed(seed)(check)
+    check()
+
+
+def _describe(case, failure) -> str:
+    text = str(failure).strip().splitlines()
+    head = "\n".join(text[:12])
+    return f"{case.method} {case.formatted_path} query={case.query!r} body={_short(case.body)}\n{head}"
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) < 300 else text[:300] + "…"
+
+
+def role_tokens(client) -> dict[str, str | None]:
+    """An access token per demo role, and ``None`` for an anonymous caller."""
+    tokens: dict[str, str | None] = {"anonymous": None}
+    for role in ROLES:
+        response = client.post("/api/v1/auth/login", json={"username": role, "password": "Demo-pass-2026"})
+        assert response.status_code == 200, response.get_json()
+        tokens[role] = response.get_json()["access_token"]
+    return tokens
+
+
+def profile_name() -> str:
+    return os.environ.get("FUZZ_PROFILE", "quick")
+
+
+def profile_examples() -> int:
+    return PROFILES[profile_name()]
