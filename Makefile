@@ -1,11 +1,12 @@
 # GridGov: `make run` serves the API, `make test` runs the test suite. Both provision what they
 # need: a virtual environment in .venv and, unless DATABASE_URL is set, a private PostgreSQL +
-# PostGIS cluster under ./var (stopped by `make stop`).
+# PostGIS cluster under ./var (stopped by `make stop`). `make backup` dumps the database into
+# ./var/backups, `make restore [BACKUP=file]` restores one (scripts/backup.sh; README "Backups").
 
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run stop test fuzz bench venv dev-venv lint clean-var
+.PHONY: run stop test fuzz bench backup restore venv dev-venv lint clean-var
 
 run: venv
 	@scripts/run.sh
@@ -23,6 +24,13 @@ fuzz: dev-venv
 
 bench: dev-venv
 	@scripts/bench.sh
+
+backup:
+	@scripts/backup.sh backup
+
+# BACKUP=file (default: the newest dump in BACKUP_DIR); RESTORE_FORCE=1 to replace a database's contents
+restore:
+	@scripts/backup.sh restore
 
 lint: dev-venv
 	@$(VENV)/bin/ruff check api models config tests scripts migrations bench wsgi.py

@@ -2,24 +2,32 @@
 
     python scripts/dbtool.py derive-test-url URL   print URL with "_test" appended to its database
     python scripts/dbtool.py ensure URL             create URL's database when it does not exist
+    python scripts/dbtool.py conninfo < URL         for libpq's tools (scripts/backup.sh): four lines, the URL
+                                                    without its password, the password, the database's name,
+                                                    and the URL of the server's "postgres" database (no password)
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-import psycopg2
-from psycopg2 import sql
-from sqlalchemy.engine import make_url
+# psycopg2 and SQLAlchemy are imported where they are used: `conninfo` runs without them, fast
 
 
 def derive(url: str, suffix: str) -> str:
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     return parsed.set(database=f"{parsed.database}{suffix}").render_as_string(hide_password=False)
 
 
 def ensure_database(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     name = parsed.database
     if not name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
@@ -37,6 +45,10 @@ def ensure_database(url: str) -> None:
 
 
 def drop_database(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     maintenance = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
     conn = psycopg2.connect(maintenance)
@@ -48,7 +60,28 @@ def drop_database(url: str) -> None:
         conn.close()
 
 
+def conninfo(url: str) -> list[str]:
+    """An SQLAlchemy URL (``postgresql+psycopg2://…``) as libpq takes it, with the password apart so that
+    it can go to PGPASSWORD rather than onto a command line that `ps` shows to everyone. The standard
+    library only: scripts/backup.sh asks at every run, and importing SQLAlchemy takes a second."""
+    parts = urlsplit(url.strip())
+    if not parts.scheme.startswith("postgres"):
+        raise SystemExit(f"not a PostgreSQL URL: {parts.scheme}://…")
+    name = unquote(parts.path.lstrip("/"))
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise SystemExit(f"unsupported database name: {name!r}")
+    userinfo, _at, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    netloc = f"{user}@{hostport}" if user else hostport
+    bare = urlunsplit(("postgresql", netloc, parts.path, parts.query, ""))
+    admin = urlunsplit(("postgresql", netloc, "/postgres", parts.query, ""))
+    return [bare, unquote(password), name, admin]
+
+
 def main(argv: list[str]) -> None:
+    if argv[1:] == ["conninfo"]:
+        print("\n".join(conninfo(sys.stdin.read())))
+        return
     if len(argv) != 3 or argv[1] not in {"derive-test-url", "ensure"}:
         raise SystemExit(__doc__)
     if argv[1] == "derive-test-url":
