@@ -163,7 +163,8 @@ is_running() { as_owner "$BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
 start_cluster() {
   is_running && return 0
   log "starting PostgreSQL on 127.0.0.1:$PORT"
-  as_owner "$BIN/pg_ctl" -D "$PGDATA" -l "$RUN/server.log" -w -t 60 start >/dev/null \
+  # the port given now, not only the one written into postgresql.conf when the cluster was made
+  as_owner "$BIN/pg_ctl" -D "$PGDATA" -l "$RUN/server.log" -o "-p $PORT" -w -t 60 start >/dev/null \
     || { tail -n 20 "$RUN/server.log" >&2 || true; die "PostgreSQL did not start (is port $PORT taken? set GRIDGOV_PG_PORT)"; }
 }
 
