@@ -5,7 +5,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run stop test bench venv dev-venv lint clean-var
+.PHONY: run stop test bench crash-test venv dev-venv lint clean-var
 
 run: venv
 	@scripts/run.sh
@@ -18,6 +18,12 @@ test: dev-venv
 
 bench: dev-venv
 	@scripts/bench.sh
+
+# SIGKILLs of the app server and immediate stops of PostgreSQL under retrying clients, then every
+# acknowledged write checked exactly once (scripts/crash_test.py; its own cluster in ./var/crash-pg).
+# CRASH_CYCLES=20 for a quick run (default 300 kills and 50 database stops, about 25 minutes).
+crash-test: venv
+	@$(PY) -m scripts.crash_test
 
 lint: dev-venv
 	@$(VENV)/bin/ruff check api models config tests scripts migrations bench wsgi.py
