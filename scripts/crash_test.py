@@ -82,6 +82,13 @@ class Database:
     def __init__(self, port: int):
         self.env = {**os.environ, "GRIDGOV_PG_DIR": str(PG_DIR), "GRIDGOV_PG_PORT": str(port)}
 
+    @classmethod
+    def existing(cls, url: str) -> Database:
+        """A database made elsewhere (the test suite's), only read: never crashed, never stopped."""
+        db = cls.__new__(cls)
+        db.env, db.owner_url, db.app_url = dict(os.environ), url, url
+        return db
+
     def pg(self, *args: str) -> str:
         done = subprocess.run([str(ROOT / "scripts" / "pg.sh"), *args], env=self.env, cwd=ROOT,
                               capture_output=True, text=True)
@@ -513,7 +520,8 @@ def request_audit(cur, keys: list[str]) -> dict[str, dict[str, int]]:
     return found
 
 
-def check(db: Database, ledger: list, setup: dict, baseline: dict, server_log: Path) -> tuple[dict, list]:
+def check(db: Database, ledger: list, setup: dict, baseline: dict, server_log: Path, *,
+          facts: bool = True) -> tuple[dict, list]:
     """The database against the ledger; returns (counts, problems)."""
     counts: Counter = Counter()
     problems: list[str] = []
@@ -599,10 +607,11 @@ def check(db: Database, ledger: list, setup: dict, baseline: dict, server_log: P
     # the cockpit's figures, kept by triggers in the writing transactions, equal a recount
     env = {**db.env, "GRIDGOV_ENV": "development", "DATABASE_URL": db.app_url, "DATABASE_OWNER_URL": db.owner_url,
            "LOG_LEVEL": "WARNING"}
-    done = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "matters", "rebuild-facts",
-                           "--check"], env=env, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        problem("facts_differ", (done.stderr or done.stdout).strip()[-300:])
+    if facts:
+        done = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "matters", "rebuild-facts",
+                               "--check"], env=env, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            problem("facts_differ", (done.stderr or done.stdout).strip()[-300:])
     # the server's own log: no stack trace
     text = server_log.read_text(errors="replace")
     counts["server_tracebacks"] = text.count("Traceback (most recent call last)")
@@ -637,8 +646,9 @@ def take_baseline(clients: dict, db: Database, ledger: list, setup: dict) -> dic
     accepted, created = clients["matter"].report(), clients["matter"].report()
     clients["accept"].queue.append(accepted["id"])
     clients["accept"].accept()
-    clients["visits"].sync()
-    assert all(e["status"] == "acked" for e in ledger) and len(ledger) == 4, ledger
+    if "visits" in clients:
+        clients["visits"].sync()
+    assert all(e["status"] == "acked" for e in ledger) and len(ledger) == 1 + len(clients), ledger
     with closing(db.connect()) as conn, conn.cursor() as cur:
         prints = matter_footprints(cur, [accepted["id"], created["id"]])
         audit = request_audit(cur, [e["key"] for e in ledger])
