@@ -21,7 +21,7 @@ bench: dev-venv
 
 # SIGKILLs of the app server and immediate stops of PostgreSQL under retrying clients, then every
 # acknowledged write checked exactly once (scripts/crash_test.py; its own cluster in ./var/crash-pg).
-# CRASH_CYCLES=20 for a quick run (default 300 kills and 50 database stops, about 25 minutes).
+# CRASH_CYCLES=20 for a quick run (default 300 kills and 50 database stops, 20-25 minutes on 2 idle cores).
 crash-test: venv
 	@$(PY) -m scripts.crash_test
 
@@ -41,4 +41,5 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt constraints.txt sc
 	@touch $(VENV)/.runtime-installed $@
 
 clean-var: stop
+	@[ ! -d var/crash-pg ] || GRIDGOV_PG_DIR=var/crash-pg scripts/pg.sh stop
 	rm -rf var
