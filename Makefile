@@ -6,7 +6,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run stop test fuzz bench backup restore venv dev-venv lint clean-var
+.PHONY: run stop test fuzz bench backup restore crash-test venv dev-venv lint clean-var
 
 run: venv
 	@scripts/run.sh
@@ -32,6 +32,12 @@ backup:
 restore:
 	@scripts/backup.sh restore
 
+# SIGKILLs of the app server and immediate stops of PostgreSQL under retrying clients, then every
+# acknowledged write checked exactly once (scripts/crash_test.py; its own cluster in ./var/crash-pg).
+# CRASH_CYCLES=20 for a quick run (default 300 kills and 50 database stops, 20-25 minutes on 2 idle cores).
+crash-test: venv
+	@$(PY) -m scripts.crash_test
+
 lint: dev-venv
 	@$(VENV)/bin/ruff check api models config tests scripts migrations bench wsgi.py
 
@@ -48,4 +54,5 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt constraints.txt sc
 	@touch $(VENV)/.runtime-installed $@
 
 clean-var: stop
+	@[ ! -d var/crash-pg ] || GRIDGOV_PG_DIR=var/crash-pg scripts/pg.sh stop
 	rm -rf var

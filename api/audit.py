@@ -9,6 +9,7 @@ import uuid
 from flask import g, has_request_context, request
 from sqlalchemy import inspect as sa_inspect
 
+from api.errors import database_unavailable
 from models import AuditEvent
 from models.db import db_session
 
@@ -69,9 +70,12 @@ def record_failed_write(response) -> None:
             detail={"method": request.method, "path": request.path[:200], "status": response.status_code},
         )
         db_session.commit()
-    except Exception:  # the database itself may be what failed; the answer must still go out
+    except Exception as exc:  # the database itself may be what failed; the answer must still go out
         db_session.rollback()
-        log.exception("could not audit a failed %s %s", request.method, request.path)
+        if database_unavailable(exc):  # stopped or restarting: said once already, no stack trace
+            log.warning("could not audit a failed %s %s: the database is unavailable", request.method, request.path)
+        else:
+            log.exception("could not audit a failed %s %s", request.method, request.path)
 
 
 def new_request_id() -> str:

@@ -15,6 +15,7 @@ import logging
 from http import HTTPStatus
 
 from flask import Response, current_app, json, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from api.i18n import negotiate, translate_errors
@@ -54,6 +55,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "weak_password": ("密码不符合要求。", "The password does not meet the policy."),
     "internal_error": ("服务器内部错误，请稍后重试。", "Internal server error; please try again later."),
     "service_unavailable": ("服务暂不可用。", "The service is unavailable."),
+    "database_unavailable": ("数据库暂时不可用，请稍后重试（创建类请求请使用同一 Idempotency-Key）。",
+                             "The database is unavailable for a moment; retry shortly (a create with the same "
+                             "Idempotency-Key)."),
 }
 
 DEFAULT_ERROR_BY_STATUS = {
@@ -234,9 +238,37 @@ _PG_CONFLICTS = {"23505": (409, "conflict"), "23503": (409, "conflict"), "23514"
                  "40001": (409, "conflict"), "40P01": (409, "conflict"), "57014": (503, "service_unavailable")}
 
 
+# A database that is going away or not back yet: admin_shutdown (a fast or immediate stop),
+# crash_shutdown, cannot_connect_now (starting up, recovering), too_many_connections; class 08 is
+# the connection exceptions.
+_PG_UNAVAILABLE = {"57P01", "57P02", "57P03", "53300"}
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached right now (stopped, restarting, the
+    connection cut), not that the request or the code is wrong."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:  # SQLAlchemy saw the connection die; the pool drops it
+        return True
+    pgcode = getattr(exc.orig, "pgcode", None)
+    if pgcode:
+        return pgcode.startswith("08") or pgcode in _PG_UNAVAILABLE
+    # no SQLSTATE: libpq's own error, connecting ("Connection refused", "the database system is
+    # starting up") or on a connection the server closed
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
 def handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
+    if database_unavailable(exc):
+        # Nothing the client did and no bug to trace: 503, and the client sends the request again.
+        # A commit whose answer was cut may have happened; a create's retry with its
+        # Idempotency-Key is then answered with what was stored.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__)
+        return error_response(503, "database_unavailable", headers={"Retry-After": "1"})
     if isinstance(exc, RecursionError):  # JSON nested thousands deep
         return error_response(400, "malformed_json")
     if isinstance(exc, UnicodeError) or (isinstance(exc, ValueError) and "NUL" in str(exc)):

@@ -5,15 +5,21 @@
 #   scripts/pg.sh ensure DBNAME...   install what is missing, start the cluster, create the databases
 #   scripts/pg.sh url DBNAME         print the owner's connection URL of a database in the cluster
 #   scripts/pg.sh app-url DBNAME     the same for the application's role (owns nothing; see models/grants.py)
-#   scripts/pg.sh stop               stop the cluster (data stays under ./var/pg)
+#   scripts/pg.sh stop [immediate]   stop the cluster (data stays under ./var/pg); `immediate` is
+#                                    pg_ctl's immediate mode, a crash of the database software
+#   scripts/pg.sh start              start a cluster that `ensure` made before
 #   scripts/pg.sh status
 #
-# Settings: GRIDGOV_PG_PORT (default 55432). Debian/Ubuntu packages (postgresql, postgresql-N-postgis-3)
-# are installed with apt-get when missing and we are root or have password-less sudo.
+# Settings: GRIDGOV_PG_PORT (default 55432); GRIDGOV_PG_DIR (default ./var/pg), where the cluster,
+# its passwords and its log live: another folder is another cluster (the crash test keeps its own
+# in ./var/crash-pg, so stopping it never touches the one `make run` uses). Debian/Ubuntu packages
+# (postgresql, postgresql-N-postgis-3) are installed with apt-get when missing and we are root or
+# have password-less sudo.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BASE="$ROOT/var/pg"
+BASE="${GRIDGOV_PG_DIR:-$ROOT/var/pg}"
+case "$BASE" in /*) ;; *) BASE="$PWD/$BASE" ;; esac
 # The cluster itself: data/ and run/ (socket, server log). A real folder under ./var/pg, or, when
 # the cluster's owner cannot reach ./var (a checkout under a private home folder, e.g. /root),
 # a link to /var/lib/gridgov/<hash of this checkout's path>.
@@ -106,7 +112,10 @@ make_cluster_dir() {
     mkdir -p "$CLUSTER"
   else
     local outside
-    outside="/var/lib/gridgov/$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
+    # named by this checkout's path (by the folder's, for a GRIDGOV_PG_DIR of its own)
+    local key="$ROOT"
+    [ "$BASE" = "$ROOT/var/pg" ] || key="$BASE"
+    outside="/var/lib/gridgov/$(printf '%s' "$key" | sha1sum | cut -c1-12)"
     log "'$OWNER' cannot reach $BASE; keeping the cluster in $outside (linked from $CLUSTER)"
     if [ -e "$outside/data/PG_VERSION" ] && [ ! -s "$PWFILE" ]; then
       # left by an earlier checkout at this same path, whose password went with it: keep it aside
@@ -154,7 +163,8 @@ is_running() { as_owner "$BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
 start_cluster() {
   is_running && return 0
   log "starting PostgreSQL on 127.0.0.1:$PORT"
-  as_owner "$BIN/pg_ctl" -D "$PGDATA" -l "$RUN/server.log" -w -t 60 start >/dev/null \
+  # the port given now, not only the one written into postgresql.conf when the cluster was made
+  as_owner "$BIN/pg_ctl" -D "$PGDATA" -l "$RUN/server.log" -o "-p $PORT" -w -t 60 start >/dev/null \
     || { tail -n 20 "$RUN/server.log" >&2 || true; die "PostgreSQL did not start (is port $PORT taken? set GRIDGOV_PG_PORT)"; }
 }
 
@@ -197,11 +207,16 @@ case "$cmd" in
     [ -s "$APP_PWFILE" ] || die "no application role yet: run 'scripts/pg.sh ensure'"
     app_url "${1:?database name}" ;;
   stop)
+    mode=${1:-fast}
+    [ "$mode" = fast ] || [ "$mode" = immediate ] || die "usage: scripts/pg.sh stop [fast|immediate]"
     if [ ! -f "$PGDATA/PG_VERSION" ]; then log "no private cluster under $PGDATA"; exit 0; fi
     ensure_packages; pick_owner
-    if is_running; then as_owner "$BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null; log "stopped"; else log "not running"; fi ;;
+    if is_running; then as_owner "$BIN/pg_ctl" -D "$PGDATA" -m "$mode" -w stop >/dev/null; log "stopped ($mode)"; else log "not running"; fi ;;
+  start)
+    [ -f "$PGDATA/PG_VERSION" ] || die "no private cluster under $PGDATA: run 'scripts/pg.sh ensure'"
+    ensure_packages; pick_owner; start_cluster ;;
   status)
     ensure_packages; pick_owner
     if is_running; then log "running on 127.0.0.1:$PORT"; else log "not running"; exit 3; fi ;;
-  *) die "usage: scripts/pg.sh ensure DB... | url DB | app-url DB | stop | status" ;;
+  *) die "usage: scripts/pg.sh ensure DB... | url DB | app-url DB | start | stop [immediate] | status" ;;
 esac

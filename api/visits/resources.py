@@ -13,6 +13,7 @@ from api.context import actor, authenticated, cipher, scope
 from api.errors import DomainError
 from api.extensions import PLACE_FIGURES_MAX, Blueprint, rows_page, view_page
 from api.geo.fields import point_out
+from api.idempotency import commit, idempotent
 from api.policy import get_or_404
 from api.visits import service
 from api.visits.schemas import (
@@ -47,12 +48,14 @@ def visit_view(visit) -> dict:
 @blp.route("/visits/sync")
 class Sync(MethodView):
     @authenticated("visits.sync")
+    @idempotent
     @blp.arguments(SyncSchema)
     @blp.response(200, SyncAnswerSchema)
     def post(self, body):
         """Push visits recorded offline, in one go or several, repeats included: one result per
         visit (`created`, `updated`, `unchanged`, or `rejected` with its reason); a rejected visit
-        does not hold up the others. Editing a synced visit sends the `version` the phone last saw."""
+        does not hold up the others. Editing a synced visit sends the `version` the phone last saw.
+        With an `Idempotency-Key`, a batch sent again answers as the first time did."""
         if len(body["visits"]) > MAX_BATCH:
             raise DomainError("payload_too_large", status=413, limit=f"{MAX_BATCH} visits")
         results = service.sync(db_session, scope(), actor().user, body["visits"], VisitItemSchema(),
@@ -60,7 +63,7 @@ class Sync(MethodView):
                                far_metres=current_app.config["VISIT_FAR_METRES"])
         counts = {s: sum(1 for r in results if r["status"] == s) for s in ("created", "updated", "unchanged", "rejected")}
         audit.record("visit.sync", object_type="visit", detail=counts)
-        db_session.commit()
+        commit()
         return {"results": results}
 
 

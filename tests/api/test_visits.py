@@ -10,7 +10,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 
 from api.visits.service import iso_week
-from models import Building, GridCell, Household, Photo, Visit
+from models import AuditEvent, Building, GridCell, Household, Photo, Visit
 from tests.api.matter_helpers import photo
 
 LIJIANGLU_1 = "411104001001001"
@@ -45,6 +45,23 @@ def test_a_batch_syncs_and_a_repeat_changes_nothing(client, as_user, db):
     again = _sync(client, headers, batch).get_json()["results"]
     assert [r["status"] for r in again] == ["unchanged"] * 3
     assert db.scalar(select(func.count(Visit.id))) == 3
+
+
+def test_a_batch_sent_again_with_its_idempotency_key_gets_the_first_answer(client, as_user, db):
+    """The phone lost the answer and sends the batch again with its key: "created" again (the first
+    answer, marked replayed), nothing written or audited twice; the key with another batch → 422."""
+    headers = {**as_user("grid_member"), "Idempotency-Key": "visit-batch-0001"}
+    batch = [_visit(h) for h in _households(db, n=2)]
+    first = _sync(client, headers, batch)
+    again = _sync(client, headers, batch)
+    assert first.status_code == again.status_code == 200
+    assert [r["status"] for r in again.get_json()["results"]] == ["created"] * 2
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    assert db.scalar(select(func.count(Visit.id))) == 2
+    assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "visit.sync",
+                                                            AuditEvent.outcome == "success")) == 1
+    other = _sync(client, headers, [_visit(h) for h in _households(db, n=1)])
+    assert other.status_code == 422 and other.get_json()["error"] == "idempotency_key_reused"
 
 
 def test_a_partly_acknowledged_batch_is_replayed_safely(client, as_user, db):
