@@ -1,6 +1,6 @@
 # GridGov: `make run` serves the API, `make test` runs the test suite. Both provision what they
 # need: a virtual environment in .venv and, unless DATABASE_URL is set, a private PostgreSQL +
-# PostGIS cluster under ./var (stopped by `make stop`).
+# PostGIS cluster under ./var (stopped by `make stop`, with the tests' private Redis).
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -12,6 +12,7 @@ run: venv
 
 stop:
 	@scripts/pg.sh stop
+	@scripts/redis.sh stop
 
 test: dev-venv
 	@scripts/test.sh

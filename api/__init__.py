@@ -9,7 +9,7 @@ import swagger_ui_bundle
 from flask import Flask, g, request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import audit
+from api import audit, ratelimit
 from api.errors import register_error_handlers
 from api.extensions import Api
 from api.geo.fields import register_fields
@@ -52,6 +52,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
         app.config["PII_PREVIOUS_KEYS"])
     init_engine(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"],
                 statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"])
+    # Redis when REDIS_URL is set, else the database; chosen once, here.
+    app.extensions["gridgov.ratelimit"] = ratelimit.make_counter(app.config)
 
     api = Api(app)
     register_fields(api)

@@ -10,6 +10,7 @@ import base64
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,7 +117,11 @@ class BaseConfig:
         # Idempotency keys are kept this long (at least 24 hours).
         self.IDEMPOTENCY_TTL = max(_int("IDEMPOTENCY_TTL", 48 * 3600), 24 * 3600)
         self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 5)
-        # Reports one user may file in an hour (a phone gone wild, a script); 429 above.
+        # Rate limits (429 with Retry-After above them), shared by every worker process: counted in
+        # Redis when REDIS_URL is set ("redis://[:password@]host:port/db", "rediss://…" for TLS),
+        # in the database otherwise (and while Redis does not answer).
+        self.REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+        # Reports one user may file in an hour (a phone gone wild, a script).
         self.MATTER_REPORTS_PER_HOUR = _int("MATTER_REPORTS_PER_HOUR", 60)
         self.DB_STATEMENT_TIMEOUT_MS = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
@@ -153,6 +158,8 @@ class BaseConfig:
                      "PATROL_MAX_GAP_SECONDS", "MATTER_REPORTS_PER_HOUR"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
+        if self.REDIS_URL and urlsplit(self.REDIS_URL).scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError("REDIS_URL must look like redis://[:password@]host:port/db (or rediss://, unix://)")
         if not self.DATABASE_URL:
             raise ConfigError("DATABASE_URL is not set")
         from api.population.identity import IdentityCipher
@@ -190,6 +197,9 @@ class TestingConfig(BaseConfig):
         self.SECRET_KEY = self.SECRET_KEY or "testing-secret-key-not-for-production-0123456789"
         self.PII_ENCRYPTION_KEY = "dGVzdGluZy1vbmx5LWVuY3J5cHRpb24ta2V5LTAxMjM="  # fixed: tests only
         self.PII_HASH_KEY = "dGVzdGluZy1vbmx5LWxvb2t1cC1oYXNoLWtleS0wMTI="
+        # Rate limits count in the database, where each test's transaction rolls its counts back;
+        # the Redis backend's tests make their own counter (TEST_REDIS_URL).
+        self.REDIS_URL = ""
         # Cheap hashes keep the suite fast; the algorithm (argon2id) is the same.
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024
