@@ -123,6 +123,18 @@ class BaseConfig:
         self.REDIS_URL = os.environ.get("REDIS_URL", "").strip()
         # Reports one user may file in an hour (a phone gone wild, a script).
         self.MATTER_REPORTS_PER_HOUR = _int("MATTER_REPORTS_PER_HOUR", 60)
+        # Photos one user may upload in an hour.
+        self.PHOTOS_PER_HOUR = _int("PHOTOS_PER_HOUR", 120)
+        # Each of the other submissions, per user and hour: visit sync batches, check-ins, patrol
+        # uploads, petitions and disputes registered.
+        self.SUBMISSIONS_PER_HOUR = _int("SUBMISSIONS_PER_HOUR", 120)
+        # Identity numbers one user may reveal in an hour, residents', key persons' and care
+        # targets' together: a staff member revealing dozens an hour is what a data thief does.
+        self.REVEALS_PER_HOUR = _int("REVEALS_PER_HOUR", 30)
+        # Ledger exports (every export.xlsx / .csv and the grid cells' GeoJSON) one user may take in an hour.
+        self.EXPORTS_PER_HOUR = _int("EXPORTS_PER_HOUR", 20)
+        # Open311 requests one partner key may file in a minute.
+        self.OPEN311_POSTS_PER_MINUTE = _int("OPEN311_POSTS_PER_MINUTE", 120)
         self.DB_STATEMENT_TIMEOUT_MS = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)
@@ -155,7 +167,8 @@ class BaseConfig:
                      "PETITION_REVIEW_REQUEST_DAYS", "PETITION_REVIEW_DAYS", "PETITION_WARN_DAYS", "VISIT_FAR_METRES",
                      "INCIDENT_RADIUS_METRES", "RESPONDER_POSITION_FRESH_SECONDS", "RESPONDER_POSITION_MIN_SECONDS",
                      "RESPONDER_TRACK_HOURS", "STREAM_KEEPALIVE_SECONDS", "STREAM_RETENTION_HOURS",
-                     "PATROL_MAX_GAP_SECONDS", "MATTER_REPORTS_PER_HOUR"):
+                     "PATROL_MAX_GAP_SECONDS", "MATTER_REPORTS_PER_HOUR", "PHOTOS_PER_HOUR", "SUBMISSIONS_PER_HOUR",
+                     "REVEALS_PER_HOUR", "EXPORTS_PER_HOUR", "OPEN311_POSTS_PER_MINUTE"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
         if self.REDIS_URL and urlsplit(self.REDIS_URL).scheme not in ("redis", "rediss", "unix"):

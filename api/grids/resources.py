@@ -35,6 +35,7 @@ from api.grids.schemas import (
     LocateResultSchema,
     MapArgsSchema,
 )
+from api.ledger import limit_exports
 from api.policy import get_or_404
 from models import GridCell, Place, PlaceKind
 from models.db import db_session
@@ -205,7 +206,9 @@ class Export(MethodView):
     @blp.response(200, FeatureCollectionOutSchema)
     def get(self, args):
         """The grid cells within scope (and with `with_parents`, their district, street and
-        community) as a GeoJSON FeatureCollection that imports back to the same places."""
+        community) as a GeoJSON FeatureCollection that imports back to the same places. Counts
+        against the caller's EXPORTS_PER_HOUR with the ledgers (429 above)."""
+        limit_exports("grid_cell.export", "grid_cell")
         return service.export_places(db_session, scope(), **args)
 
 

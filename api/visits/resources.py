@@ -8,7 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
 
-from api import audit, ledger
+from api import audit, ledger, ratelimit
 from api.context import actor, authenticated, cipher, scope
 from api.errors import DomainError
 from api.extensions import PLACE_FIGURES_MAX, Blueprint, rows_page, view_page
@@ -52,7 +52,9 @@ class Sync(MethodView):
     def post(self, body):
         """Push visits recorded offline, in one go or several, repeats included: one result per
         visit (`created`, `updated`, `unchanged`, or `rejected` with its reason); a rejected visit
-        does not hold up the others. Editing a synced visit sends the `version` the phone last saw."""
+        does not hold up the others. Editing a synced visit sends the `version` the phone last saw.
+        At most SUBMISSIONS_PER_HOUR (120) batches an hour per user (429 above)."""
+        ratelimit.per_user("visit-sync", current_app.config["SUBMISSIONS_PER_HOUR"])
         if len(body["visits"]) > MAX_BATCH:
             raise DomainError("payload_too_large", status=413, limit=f"{MAX_BATCH} visits")
         results = service.sync(db_session, scope(), actor().user, body["visits"], VisitItemSchema(),
