@@ -9,7 +9,7 @@ import swagger_ui_bundle
 from flask import Flask, g, request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import audit, ratelimit
+from api import audit, limits, ratelimit
 from api.errors import register_error_handlers
 from api.extensions import Api
 from api.geo.fields import register_fields
@@ -23,6 +23,7 @@ SWAGGER_ASSETS = "/api/docs/assets/"
 def create_app(config: BaseConfig | None = None) -> Flask:
     config = config or load_config()
     app = Flask(__name__)
+    app.request_class = limits.Request  # a chunked body past the cap is a 413, not cut short
     app.config.from_mapping(config.as_dict())
     app.config["GRIDGOV_ENV"] = config.ENV_NAME
     app.config["ALLOW_DEMO_DATA"] = config.ALLOW_DEMO_DATA

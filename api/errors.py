@@ -41,6 +41,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "precondition_failed": ("数据已被他人修改，请刷新后重试。", "The record has changed since you read it; reload and try again."),
     "precondition_required": ("修改前需提供 If-Match 请求头。", "An If-Match header is required to change this record."),
     "payload_too_large": ("请求体过大（上限 {limit} 字节）。", "The request body is too large (limit {limit} bytes)."),
+    "too_many_items": ("一次提交的条目过多：{field} 至多 {limit} 条。", "Too many items in one request: {field} holds at most {limit}."),
     "unsupported_media_type": ("不支持的内容类型。", "Unsupported content type."),
     "too_many_requests": ("请求过于频繁，请 {retry_after} 秒后再试。", "Too many requests; try again in {retry_after} s."),
     "login_locked": (
@@ -216,8 +217,8 @@ def handle_http_exception(exc: HTTPException) -> Response:
         error = "malformed_json"
     elif status == 422 and messages:
         errors = _flatten_locations(messages)
-    elif status == 413:
-        params["limit"] = current_app.config.get("MAX_CONTENT_LENGTH")
+    elif status == 413:  # the cap of this request: an upload's or an import's may be higher
+        params["limit"] = request.max_content_length or current_app.config.get("MAX_CONTENT_LENGTH")
     elif status == 429:
         params["retry_after"] = headers.get("Retry-After", 60)
     if status == 405 and exc.valid_methods if hasattr(exc, "valid_methods") else False:

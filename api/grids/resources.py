@@ -20,6 +20,7 @@ from api.geo.coords import CoordSystem, from_wgs84, to_wgs84
 from api.grids import service
 from api.grids.geometry import boundary_geojson, convert_geometry
 from api.grids.schemas import (
+    IMPORT_MAX_FEATURES,
     CoverageSchema,
     ExportArgsSchema,
     FeatureCollectionOutSchema,
@@ -36,6 +37,7 @@ from api.grids.schemas import (
     MapArgsSchema,
 )
 from api.ledger import limit_exports
+from api.limits import cap_items
 from api.policy import get_or_404
 from models import GridCell, Place, PlaceKind
 from models.db import db_session
@@ -183,7 +185,9 @@ class Import(MethodView):
         Each feature's `properties` hold `code` (6, 9, 12 or 15 digits: district, street, community,
         grid cell), `name`, and for grid cells `kind`; the parent is found by the code's prefix, in
         the file or already stored. A code already stored is updated. Any bad feature → 422 with
-        `errors.features[<index>][<field>]`, and nothing is written."""
+        `errors.features[<index>][<field>]`, and nothing is written. At most 32 MiB and
+        IMPORT_MAX_FEATURES (20,000) features: 413 above."""
+        cap_items("features", body["features"], IMPORT_MAX_FEATURES)
         result = service.apply_features(db_session, scope(), body["features"], coord_system=args["coord_system"])
         payload = {"dry_run": args["dry_run"], "created": result.created, "updated": result.updated,
                    "unchanged": result.unchanged, "relocated_buildings": result.relocated_buildings,

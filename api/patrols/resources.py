@@ -9,10 +9,11 @@ from flask.views import MethodView
 
 from api import audit, ratelimit
 from api.context import actor, authenticated, scope
-from api.errors import DomainError, NotFound, ValidationFailed
+from api.errors import NotFound, ValidationFailed
 from api.extensions import Blueprint, ErrorSchema, rows_page, view_page
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
+from api.limits import cap_items
 from api.patrols import service
 from api.patrols.schemas import (
     MAX_POINTS,
@@ -106,8 +107,7 @@ class Patrols(MethodView):
         at most 24 hours). The answer gives its length, active time and the cells it covered. At
         most SUBMISSIONS_PER_HOUR (120) uploads an hour per user (429 above)."""
         ratelimit.per_user("patrol", current_app.config["SUBMISSIONS_PER_HOUR"])
-        if len(body["points"]) > MAX_POINTS:
-            raise DomainError("payload_too_large", status=413, limit=f"{MAX_POINTS} points")
+        cap_items("points", body["points"], MAX_POINTS)
         max_gap = timedelta(seconds=current_app.config["PATROL_MAX_GAP_SECONDS"])
         patrol, created = service.record_patrol(db_session, actor().user, body, datetime.now(UTC), max_gap)
         if created:

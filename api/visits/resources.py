@@ -10,9 +10,9 @@ from flask_smorest import Page
 
 from api import audit, ledger, ratelimit
 from api.context import actor, authenticated, cipher, scope
-from api.errors import DomainError
 from api.extensions import PLACE_FIGURES_MAX, Blueprint, rows_page, view_page
 from api.geo.fields import point_out
+from api.limits import cap_items
 from api.policy import get_or_404
 from api.visits import service
 from api.visits.schemas import (
@@ -55,8 +55,7 @@ class Sync(MethodView):
         does not hold up the others. Editing a synced visit sends the `version` the phone last saw.
         At most SUBMISSIONS_PER_HOUR (120) batches an hour per user (429 above)."""
         ratelimit.per_user("visit-sync", current_app.config["SUBMISSIONS_PER_HOUR"])
-        if len(body["visits"]) > MAX_BATCH:
-            raise DomainError("payload_too_large", status=413, limit=f"{MAX_BATCH} visits")
+        cap_items("visits", body["visits"], MAX_BATCH)
         results = service.sync(db_session, scope(), actor().user, body["visits"], VisitItemSchema(),
                                cipher(),
                                far_metres=current_app.config["VISIT_FAR_METRES"])
