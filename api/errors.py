@@ -55,6 +55,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "weak_password": ("密码不符合要求。", "The password does not meet the policy."),
     "internal_error": ("服务器内部错误，请稍后重试。", "Internal server error; please try again later."),
     "service_unavailable": ("服务暂不可用。", "The service is unavailable."),
+    "statement_timeout": ("查询超时，请缩小范围或 {retry_after} 秒后重试。",
+                          "The query took too long; narrow it down or try again in {retry_after} s."),
 }
 
 DEFAULT_ERROR_BY_STATUS = {
@@ -232,7 +234,12 @@ def handle_domain_error(exc: DomainError) -> Response:
 
 # PostgreSQL error codes that mean "the request clashed with the data", not "the server broke".
 _PG_CONFLICTS = {"23505": (409, "conflict"), "23503": (409, "conflict"), "23514": (422, "validation_failed"),
-                 "40001": (409, "conflict"), "40P01": (409, "conflict"), "57014": (503, "service_unavailable")}
+                 "40001": (409, "conflict"), "40P01": (409, "conflict")}
+# query_canceled: a statement ran past DB_STATEMENT_TIMEOUT_MS (statement_timeout) and PostgreSQL
+# cancelled it. The request's transaction is rolled back like any failed request's; the client is
+# told to come back later rather than to retry at once into the same wall.
+_QUERY_CANCELED = "57014"
+STATEMENT_TIMEOUT_RETRY_AFTER = 30
 
 
 def handle_unexpected(exc: Exception) -> Response:
@@ -244,6 +251,11 @@ def handle_unexpected(exc: Exception) -> Response:
         # text the database cannot store, reaching it from a path or a query parameter
         return error_response(422, "validation_failed")
     pgcode = getattr(getattr(exc, "orig", None), "pgcode", None) or ""
+    if pgcode == _QUERY_CANCELED:
+        log.warning("statement timeout on %s %s", request.method, request.path)
+        retry_after = STATEMENT_TIMEOUT_RETRY_AFTER
+        return error_response(503, "statement_timeout", params={"retry_after": retry_after},
+                              headers={"Retry-After": str(retry_after)})
     if pgcode in _PG_CONFLICTS or pgcode.startswith("22"):
         # e.g. two requests racing for the same unique username: the loser gets 409, not 500;
         # a value the database cannot hold (class 22, e.g. a page number past bigint) is bad input.

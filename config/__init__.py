@@ -168,7 +168,7 @@ class BaseConfig:
                      "INCIDENT_RADIUS_METRES", "RESPONDER_POSITION_FRESH_SECONDS", "RESPONDER_POSITION_MIN_SECONDS",
                      "RESPONDER_TRACK_HOURS", "STREAM_KEEPALIVE_SECONDS", "STREAM_RETENTION_HOURS",
                      "PATROL_MAX_GAP_SECONDS", "MATTER_REPORTS_PER_HOUR", "PHOTOS_PER_HOUR", "SUBMISSIONS_PER_HOUR",
-                     "REVEALS_PER_HOUR", "EXPORTS_PER_HOUR", "OPEN311_POSTS_PER_MINUTE"):
+                     "REVEALS_PER_HOUR", "EXPORTS_PER_HOUR", "OPEN311_POSTS_PER_MINUTE", "DB_STATEMENT_TIMEOUT_MS"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
         if self.REDIS_URL and urlsplit(self.REDIS_URL).scheme not in ("redis", "rediss", "unix"):
