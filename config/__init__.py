@@ -76,6 +76,9 @@ class BaseConfig:
         self.CONSOLE_BASEMAP_ATTRIBUTION = os.environ.get("CONSOLE_BASEMAP_ATTRIBUTION", "")
         secure_default = "true" if self.ENV_NAME == "production" else "false"
         self.COOKIE_SECURE = os.environ.get("COOKIE_SECURE", secure_default).lower() not in ("0", "false", "no")
+        # Strict-Transport-Security on every answer while COOKIE_SECURE is on (https deployments):
+        # browsers then refuse plain http to this host for this many seconds; 0 sends none.
+        self.HSTS_SECONDS = _int("HSTS_SECONDS", 365 * 24 * 3600)
         # 等保 2.0 level 3: a session left idle this long ends (assessors commonly use 30 min).
         self.SESSION_IDLE_TIMEOUT = _int("SESSION_IDLE_TIMEOUT", 1800)
         self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
@@ -171,6 +174,8 @@ class BaseConfig:
                      "REVEALS_PER_HOUR", "EXPORTS_PER_HOUR", "OPEN311_POSTS_PER_MINUTE", "DB_STATEMENT_TIMEOUT_MS"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
+        if self.HSTS_SECONDS < 0:
+            raise ConfigError("HSTS_SECONDS must be 0 (no header) or positive")
         if self.REDIS_URL and urlsplit(self.REDIS_URL).scheme not in ("redis", "rediss", "unix"):
             raise ConfigError("REDIS_URL must look like redis://[:password@]host:port/db (or rediss://, unix://)")
         if not self.DATABASE_URL:
