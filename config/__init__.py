@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,6 +29,28 @@ def _ack_minutes(raw: str) -> dict[str, int]:
     if set(minutes) != {"I", "II", "III", "IV"} or min(minutes.values()) <= 0:
         raise ConfigError("DISPATCH_ACK_MINUTES needs a positive number of minutes for each of I, II, III and IV")
     return minutes
+
+
+_ORIGIN = re.compile(r"^https?://(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])"
+                     r"(?::[0-9]{1,5})?$")
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """"https://a.example,https://b.example:8443": exact origins allowed to call the API from a
+    browser (CORS). Scheme, host and port only; no paths, no wildcard."""
+    origins = []
+    for part in raw.split(","):
+        origin = part.strip().lower()
+        if not origin:
+            continue
+        if origin == "*" or "*" in origin:
+            raise ConfigError("CORS_ALLOWED_ORIGINS lists exact origins; a wildcard would let every site's scripts "
+                              "call the API with a stolen token: list each origin")
+        if not _ORIGIN.match(origin):
+            raise ConfigError(f"CORS_ALLOWED_ORIGINS: {part.strip()!r} is not an origin like https://app.example.cn "
+                              "or http://10.0.0.5:8080 (scheme, host and port; no path, no trailing slash)")
+        origins.append(origin)
+    return tuple(dict.fromkeys(origins))
 
 
 def _int(name: str, default: int) -> int:
@@ -79,6 +102,9 @@ class BaseConfig:
         # Strict-Transport-Security on every answer while COOKIE_SECURE is on (https deployments):
         # browsers then refuse plain http to this host for this many seconds; 0 sends none.
         self.HSTS_SECONDS = _int("HSTS_SECONDS", 365 * 24 * 3600)
+        # Web apps on other origins that may call the API from a browser (CORS), comma-separated
+        # exact origins; empty (the default): none may. Bearer tokens only, never the cookie session.
+        self.CORS_ALLOWED_ORIGINS = _origins(os.environ.get("CORS_ALLOWED_ORIGINS", ""))
         # 等保 2.0 level 3: a session left idle this long ends (assessors commonly use 30 min).
         self.SESSION_IDLE_TIMEOUT = _int("SESSION_IDLE_TIMEOUT", 1800)
         self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
