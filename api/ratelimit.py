@@ -30,6 +30,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, text
 
+from api import audit
+from api.context import actor
 from api.errors import TooManyRequests
 from models import RateCounter
 from models.db import db_session
@@ -157,14 +159,10 @@ def per_user(kind: str, limit: int, *, window_seconds: int = 3600, audit_action:
 
     With ``audit_action`` a refusal is written to the audit log (outcome ``rejected``, reason
     ``too_many_requests``): who hit the limit on reveals and exports is what an auditor asks."""
-    from api.context import actor
-
     try:
         hit(f"{kind}:{actor().id}", limit=limit, window_seconds=window_seconds)
     except TooManyRequests:
         if audit_action is not None:
-            from api import audit
-
             db_session.rollback()
             audit.record(audit_action, outcome="rejected", object_type=object_type, object_id=object_id,
                          detail={"reason": "too_many_requests", "limit": limit, "window_seconds": window_seconds})
