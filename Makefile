@@ -1,7 +1,7 @@
 # GridGov: `make run` serves the API, `make test` runs the test suite. Both provision what they
 # need: a virtual environment in .venv and, unless DATABASE_URL is set, a private PostgreSQL +
-# PostGIS cluster under ./var (stopped by `make stop`). `make backup` dumps the database into
-# ./var/backups, `make restore [BACKUP=file]` restores one (scripts/backup.sh; README "Backups").
+# PostGIS cluster under ./var (stopped by `make stop`, with the tests' private Redis). `make backup`
+# dumps the database into ./var/backups, `make restore [BACKUP=file]` restores one (README "Backups").
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -13,6 +13,7 @@ run: venv
 
 stop:
 	@scripts/pg.sh stop
+	@scripts/redis.sh stop
 
 test: dev-venv
 	@scripts/test.sh

@@ -9,7 +9,7 @@ import swagger_ui_bundle
 from flask import Flask, g, request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import audit
+from api import audit, limits, ratelimit, security
 from api.errors import register_error_handlers
 from api.extensions import Api
 from api.geo.fields import register_fields
@@ -23,6 +23,7 @@ SWAGGER_ASSETS = "/api/docs/assets/"
 def create_app(config: BaseConfig | None = None) -> Flask:
     config = config or load_config()
     app = Flask(__name__)
+    app.request_class = limits.Request  # a chunked body past the cap is a 413, not cut short
     app.config.from_mapping(config.as_dict())
     app.config["GRIDGOV_ENV"] = config.ENV_NAME
     app.config["ALLOW_DEMO_DATA"] = config.ALLOW_DEMO_DATA
@@ -31,6 +32,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     app.config.update(
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL=SWAGGER_ASSETS,
+        # no badge from validator.swagger.io: the docs call nothing outside this origin
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
         API_SPEC_OPTIONS={
             "info": {
                 "description": "GridGov: the open backend of community grid governance (网格化基层治理). "
@@ -52,6 +55,8 @@ def create_app(config: BaseConfig | None = None) -> Flask:
         app.config["PII_PREVIOUS_KEYS"])
     init_engine(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"],
                 statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"])
+    # Redis when REDIS_URL is set, else the database; chosen once, here.
+    app.extensions["gridgov.ratelimit"] = ratelimit.make_counter(app.config)
 
     api = Api(app)
     app.extensions["gridgov.api"] = api
@@ -117,10 +122,12 @@ def _register_request_hooks(app: Flask) -> None:
     def finish_request(response):
         audit.record_failed_write(response)
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if request.path.startswith("/api/v1/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    # security headers on every answer, and CORS for the configured origins (api/security.py)
+    security.register(app)
 
     @app.teardown_request
     def end_session(exc):

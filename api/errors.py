@@ -42,6 +42,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "precondition_failed": ("数据已被他人修改，请刷新后重试。", "The record has changed since you read it; reload and try again."),
     "precondition_required": ("修改前需提供 If-Match 请求头。", "An If-Match header is required to change this record."),
     "payload_too_large": ("请求体过大（上限 {limit} 字节）。", "The request body is too large (limit {limit} bytes)."),
+    "too_many_items": ("一次提交的条目过多：{field} 至多 {limit} 条。", "Too many items in one request: {field} holds at most {limit}."),
     "unsupported_media_type": ("不支持的内容类型。", "Unsupported content type."),
     "too_many_requests": ("请求过于频繁，请 {retry_after} 秒后再试。", "Too many requests; try again in {retry_after} s."),
     "login_locked": (
@@ -58,6 +59,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "database_unavailable": ("数据库暂时不可用，请稍后重试（创建类请求请使用同一 Idempotency-Key）。",
                              "The database is unavailable for a moment; retry shortly (a create with the same "
                              "Idempotency-Key)."),
+    "statement_timeout": ("查询超时，请缩小范围或 {retry_after} 秒后重试。",
+                          "The query took too long; narrow it down or try again in {retry_after} s."),
 }
 
 DEFAULT_ERROR_BY_STATUS = {
@@ -220,8 +223,8 @@ def handle_http_exception(exc: HTTPException) -> Response:
         error = "malformed_json"
     elif status == 422 and messages:
         errors = _flatten_locations(messages)
-    elif status == 413:
-        params["limit"] = current_app.config.get("MAX_CONTENT_LENGTH")
+    elif status == 413:  # the cap of this request: an upload's or an import's may be higher
+        params["limit"] = request.max_content_length or current_app.config.get("MAX_CONTENT_LENGTH")
     elif status == 429:
         params["retry_after"] = headers.get("Retry-After", 60)
     if status == 405 and exc.valid_methods if hasattr(exc, "valid_methods") else False:
@@ -235,7 +238,12 @@ def handle_domain_error(exc: DomainError) -> Response:
 
 # PostgreSQL error codes that mean "the request clashed with the data", not "the server broke".
 _PG_CONFLICTS = {"23505": (409, "conflict"), "23503": (409, "conflict"), "23514": (422, "validation_failed"),
-                 "40001": (409, "conflict"), "40P01": (409, "conflict"), "57014": (503, "service_unavailable")}
+                 "40001": (409, "conflict"), "40P01": (409, "conflict")}
+# query_canceled: a statement ran past DB_STATEMENT_TIMEOUT_MS (statement_timeout) and PostgreSQL
+# cancelled it. The request's transaction is rolled back like any failed request's; the client is
+# told to come back later rather than to retry at once into the same wall.
+_QUERY_CANCELED = "57014"
+STATEMENT_TIMEOUT_RETRY_AFTER = 30
 
 
 # A database that is going away or not back yet: admin_shutdown (a fast or immediate stop),
@@ -275,6 +283,11 @@ def handle_unexpected(exc: Exception) -> Response:
         # text the database cannot store, reaching it from a path or a query parameter
         return error_response(422, "validation_failed")
     pgcode = getattr(getattr(exc, "orig", None), "pgcode", None) or ""
+    if pgcode == _QUERY_CANCELED:
+        log.warning("statement timeout on %s %s", request.method, request.path)
+        retry_after = STATEMENT_TIMEOUT_RETRY_AFTER
+        return error_response(503, "statement_timeout", params={"retry_after": retry_after},
+                              headers={"Retry-After": str(retry_after)})
     if pgcode in _PG_CONFLICTS or pgcode.startswith("22"):
         # e.g. two requests racing for the same unique username: the loser gets 409, not 500;
         # a value the database cannot hold (class 22, e.g. a page number past bigint) is bad input.

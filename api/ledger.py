@@ -9,10 +9,10 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 
-from flask import Response
+from flask import Response, current_app
 from sqlalchemy import Select
 
-from api import audit
+from api import audit, ratelimit
 from api.china_time import CHINA
 from models.db import db_session
 
@@ -43,10 +43,18 @@ def workbook(sheet_title: str, columns: Sequence[str], rows: list[list]) -> byte
     return out.getvalue()
 
 
+def limit_exports(action: str, object_type: str) -> None:
+    """At most EXPORTS_PER_HOUR exports an hour per user, of every ledger together (and the grid
+    cells' file): 429 above, the refusal audited as ``action``. Counted before the query runs."""
+    ratelimit.per_user("export", current_app.config["EXPORTS_PER_HOUR"], audit_action=action, object_type=object_type)
+
+
 def export(stmt: Select, *, title: str, filename: str, columns: Sequence[str], row: Callable[[object], list],
            action: str, object_type: str, filters: dict, prepare: Callable[[list], object] | None = None) -> Response:
     """Run the list's query (first EXPORT_LIMIT rows), record the export in the audit log, and
-    answer the workbook. ``prepare`` may look up what the rows need in one go (names by id)."""
+    answer the workbook. ``prepare`` may look up what the rows need in one go (names by id).
+    Within the caller's EXPORTS_PER_HOUR (429 above)."""
+    limit_exports(action, object_type)
     objects = db_session.scalars(stmt.limit(EXPORT_LIMIT)).unique().all()
     if prepare is not None:
         prepare(objects)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +29,28 @@ def _ack_minutes(raw: str) -> dict[str, int]:
     if set(minutes) != {"I", "II", "III", "IV"} or min(minutes.values()) <= 0:
         raise ConfigError("DISPATCH_ACK_MINUTES needs a positive number of minutes for each of I, II, III and IV")
     return minutes
+
+
+_ORIGIN = re.compile(r"^https?://(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])"
+                     r"(?::[0-9]{1,5})?$")
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """"https://a.example,https://b.example:8443": exact origins allowed to call the API from a
+    browser (CORS). Scheme, host and port only; no paths, no wildcard."""
+    origins = []
+    for part in raw.split(","):
+        origin = part.strip().lower()
+        if not origin:
+            continue
+        if origin == "*" or "*" in origin:
+            raise ConfigError("CORS_ALLOWED_ORIGINS lists exact origins; a wildcard would let every site's scripts "
+                              "call the API with a stolen token: list each origin")
+        if not _ORIGIN.match(origin):
+            raise ConfigError(f"CORS_ALLOWED_ORIGINS: {part.strip()!r} is not an origin like https://app.example.cn "
+                              "or http://10.0.0.5:8080 (scheme, host and port; no path, no trailing slash)")
+        origins.append(origin)
+    return tuple(dict.fromkeys(origins))
 
 
 def _int(name: str, default: int) -> int:
@@ -75,6 +99,12 @@ class BaseConfig:
         self.CONSOLE_BASEMAP_ATTRIBUTION = os.environ.get("CONSOLE_BASEMAP_ATTRIBUTION", "")
         secure_default = "true" if self.ENV_NAME == "production" else "false"
         self.COOKIE_SECURE = os.environ.get("COOKIE_SECURE", secure_default).lower() not in ("0", "false", "no")
+        # Strict-Transport-Security on every answer while COOKIE_SECURE is on (https deployments):
+        # browsers then refuse plain http to this host for this many seconds; 0 sends none.
+        self.HSTS_SECONDS = _int("HSTS_SECONDS", 365 * 24 * 3600)
+        # Web apps on other origins that may call the API from a browser (CORS), comma-separated
+        # exact origins; empty (the default): none may. Bearer tokens only, never the cookie session.
+        self.CORS_ALLOWED_ORIGINS = _origins(os.environ.get("CORS_ALLOWED_ORIGINS", ""))
         # 等保 2.0 level 3: a session left idle this long ends (assessors commonly use 30 min).
         self.SESSION_IDLE_TIMEOUT = _int("SESSION_IDLE_TIMEOUT", 1800)
         # Staff passwords (等保 level 3 complexity): length, and how many of lower case, upper case,
@@ -120,8 +150,24 @@ class BaseConfig:
         # Idempotency keys are kept this long (at least 24 hours).
         self.IDEMPOTENCY_TTL = max(_int("IDEMPOTENCY_TTL", 48 * 3600), 24 * 3600)
         self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 5)
-        # Reports one user may file in an hour (a phone gone wild, a script); 429 above.
+        # Rate limits (429 with Retry-After above them), shared by every worker process: counted in
+        # Redis when REDIS_URL is set ("redis://[:password@]host:port/db", "rediss://…" for TLS),
+        # in the database otherwise (and while Redis does not answer).
+        self.REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+        # Reports one user may file in an hour (a phone gone wild, a script).
         self.MATTER_REPORTS_PER_HOUR = _int("MATTER_REPORTS_PER_HOUR", 60)
+        # Photos one user may upload in an hour.
+        self.PHOTOS_PER_HOUR = _int("PHOTOS_PER_HOUR", 120)
+        # Each of the other submissions, per user and hour: visit sync batches, check-ins, patrol
+        # uploads, petitions and disputes registered.
+        self.SUBMISSIONS_PER_HOUR = _int("SUBMISSIONS_PER_HOUR", 120)
+        # Identity numbers one user may reveal in an hour, residents', key persons' and care
+        # targets' together: a staff member revealing dozens an hour is what a data thief does.
+        self.REVEALS_PER_HOUR = _int("REVEALS_PER_HOUR", 30)
+        # Ledger exports (every export.xlsx / .csv and the grid cells' GeoJSON) one user may take in an hour.
+        self.EXPORTS_PER_HOUR = _int("EXPORTS_PER_HOUR", 20)
+        # Open311 requests one partner key may file in a minute.
+        self.OPEN311_POSTS_PER_MINUTE = _int("OPEN311_POSTS_PER_MINUTE", 120)
         self.DB_STATEMENT_TIMEOUT_MS = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)
@@ -154,13 +200,18 @@ class BaseConfig:
                      "PETITION_REVIEW_REQUEST_DAYS", "PETITION_REVIEW_DAYS", "PETITION_WARN_DAYS", "VISIT_FAR_METRES",
                      "INCIDENT_RADIUS_METRES", "RESPONDER_POSITION_FRESH_SECONDS", "RESPONDER_POSITION_MIN_SECONDS",
                      "RESPONDER_TRACK_HOURS", "STREAM_KEEPALIVE_SECONDS", "STREAM_RETENTION_HOURS",
-                     "PATROL_MAX_GAP_SECONDS", "MATTER_REPORTS_PER_HOUR"):
+                     "PATROL_MAX_GAP_SECONDS", "MATTER_REPORTS_PER_HOUR", "PHOTOS_PER_HOUR", "SUBMISSIONS_PER_HOUR",
+                     "REVEALS_PER_HOUR", "EXPORTS_PER_HOUR", "OPEN311_POSTS_PER_MINUTE", "DB_STATEMENT_TIMEOUT_MS"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
         if not 8 <= self.PASSWORD_MIN_LENGTH <= 64:
             raise ConfigError("PASSWORD_MIN_LENGTH must be from 8 to 64 (等保 level 3 asks for at least 8)")
         if not 1 <= self.PASSWORD_MIN_CLASSES <= 4:
             raise ConfigError("PASSWORD_MIN_CLASSES must be from 1 to 4")
+        if self.HSTS_SECONDS < 0:
+            raise ConfigError("HSTS_SECONDS must be 0 (no header) or positive")
+        if self.REDIS_URL and urlsplit(self.REDIS_URL).scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError("REDIS_URL must look like redis://[:password@]host:port/db (or rediss://, unix://)")
         if not self.DATABASE_URL:
             raise ConfigError("DATABASE_URL is not set")
         from api.population.identity import IdentityCipher
@@ -198,6 +249,9 @@ class TestingConfig(BaseConfig):
         self.SECRET_KEY = self.SECRET_KEY or "testing-secret-key-not-for-production-0123456789"
         self.PII_ENCRYPTION_KEY = "dGVzdGluZy1vbmx5LWVuY3J5cHRpb24ta2V5LTAxMjM="  # fixed: tests only
         self.PII_HASH_KEY = "dGVzdGluZy1vbmx5LWxvb2t1cC1oYXNoLWtleS0wMTI="
+        # Rate limits count in the database, where each test's transaction rolls its counts back;
+        # the Redis backend's tests make their own counter (TEST_REDIS_URL).
+        self.REDIS_URL = ""
         # Cheap hashes keep the suite fast; the algorithm (argon2id) is the same.
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024

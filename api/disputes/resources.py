@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
 
-from api import audit, ledger
+from api import audit, ledger, ratelimit
 from api.context import actor, authenticated, cipher, scope
 from api.disputes import service
 from api.disputes.schemas import (
@@ -49,7 +50,9 @@ class Disputes(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="An id in the body is not within your scope")
     def post(self, body):
         """Register a dispute: at least two parties (sealed at rest), kind, risk level, the cell (or
-        the matter or door-knock visit it started from, linked), a mediator or a mediation team."""
+        the matter or door-knock visit it started from, linked), a mediator or a mediation team.
+        At most SUBMISSIONS_PER_HOUR (120) an hour per user (429 above)."""
+        ratelimit.per_user("dispute", current_app.config["SUBMISSIONS_PER_HOUR"])
         dispute = service.register(db_session, scope(), actor().user, cipher(), body)
         audit.record("dispute.create", object_type="dispute", object_id=dispute.id)
         commit()

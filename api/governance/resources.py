@@ -9,7 +9,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
 
-from api import audit, ledger
+from api import audit, ledger, ratelimit
 from api.context import authenticated, cipher, scope
 from api.errors import ValidationFailed
 from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema, audited_page
@@ -136,7 +136,10 @@ def make_blueprint(kind: service.Kind, path: str, title: str, create_schema) -> 
         @blp.response(200, RevealedSchema)
         @blp.alt_response(404, schema=ErrorSchema, description="Not within your scope, or no number recorded")
         def post(self, body, person_id):
-            """The person's full identity number, for a stated reason; audited with the reason."""
+            """The person's full identity number, for a stated reason; audited with the reason. At
+            most REVEALS_PER_HOUR (30) reveals an hour per user, of any kind: 429 above, audited."""
+            ratelimit.per_user("reveal", current_app.config["REVEALS_PER_HOUR"],
+                               audit_action=f"{kind.name}.reveal_id_number", object_type=kind.name, object_id=person_id)
             person = get_or_404(db_session, kind.model, person_id, scope())
             number = service.reveal_id_number(cipher(), person)
             audit.record(f"{kind.name}.reveal_id_number", object_type=kind.name, object_id=person.id,

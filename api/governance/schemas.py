@@ -63,7 +63,8 @@ CARE_TARGET_DETAILS = {
 
 class _FollowedCreateSchema(InputSchema):
     resident_id = ma.fields.UUID(metadata={"description": "A resident of the population base; or id_number"})
-    id_number = ma.fields.String(metadata={"description": "Finds the resident by identity number instead"})
+    id_number = ma.fields.String(validate=ma.validate.Length(min=1, max=30),
+                                 metadata={"description": "Finds the resident by identity number instead"})
     attention_level = ma.fields.Enum(AttentionLevel, by_value=True, required=True)
     follow_up_days = ma.fields.Integer(validate=ma.validate.Range(1, 366), metadata={
         "description": "Days between follow-ups; default from the attention level (FOLLOW_UP_DAYS_*)"})
@@ -93,7 +94,7 @@ class FollowedUpdateSchema(InputSchema):
 
 class FollowedQueryArgsSchema(InputSchema):
     grid_cell_id = ma.fields.UUID()
-    category = ma.fields.String()
+    category = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
     attention_level = ma.fields.Enum(AttentionLevel, by_value=True)
     status = ma.fields.Enum(FollowedStatus, by_value=True, load_default=FollowedStatus.active)
     overdue = ma.fields.Boolean(metadata={"description": "Only those whose follow-up is past due"})

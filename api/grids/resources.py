@@ -20,6 +20,7 @@ from api.geo.coords import CoordSystem, from_wgs84, to_wgs84
 from api.grids import service
 from api.grids.geometry import boundary_geojson, convert_geometry
 from api.grids.schemas import (
+    IMPORT_MAX_FEATURES,
     CoverageSchema,
     ExportArgsSchema,
     FeatureCollectionOutSchema,
@@ -35,6 +36,8 @@ from api.grids.schemas import (
     LocateResultSchema,
     MapArgsSchema,
 )
+from api.ledger import limit_exports
+from api.limits import cap_items
 from api.policy import get_or_404
 from models import GridCell, Place, PlaceKind
 from models.db import db_session
@@ -182,7 +185,9 @@ class Import(MethodView):
         Each feature's `properties` hold `code` (6, 9, 12 or 15 digits: district, street, community,
         grid cell), `name`, and for grid cells `kind`; the parent is found by the code's prefix, in
         the file or already stored. A code already stored is updated. Any bad feature → 422 with
-        `errors.features[<index>][<field>]`, and nothing is written."""
+        `errors.features[<index>][<field>]`, and nothing is written. At most 32 MiB and
+        IMPORT_MAX_FEATURES (20,000) features: 413 above."""
+        cap_items("features", body["features"], IMPORT_MAX_FEATURES)
         result = service.apply_features(db_session, scope(), body["features"], coord_system=args["coord_system"])
         payload = {"dry_run": args["dry_run"], "created": result.created, "updated": result.updated,
                    "unchanged": result.unchanged, "relocated_buildings": result.relocated_buildings,
@@ -205,7 +210,9 @@ class Export(MethodView):
     @blp.response(200, FeatureCollectionOutSchema)
     def get(self, args):
         """The grid cells within scope (and with `with_parents`, their district, street and
-        community) as a GeoJSON FeatureCollection that imports back to the same places."""
+        community) as a GeoJSON FeatureCollection that imports back to the same places. Counts
+        against the caller's EXPORTS_PER_HOUR with the ledgers (429 above)."""
+        limit_exports("grid_cell.export", "grid_cell")
         return service.export_places(db_session, scope(), **args)
 
 

@@ -7,6 +7,8 @@ from api.geo.fields import GeoJSONGeometry
 from api.i18n import register_messages
 from models import CellKind
 
+# Features one import may hold (a district's cells and the places above them); 413 above.
+IMPORT_MAX_FEATURES = 20_000
 BBOX_FORMAT = "bbox is minLng,minLat,maxLng,maxLat in degrees, min below max."
 register_messages({BBOX_FORMAT: "bbox 须为 minLng,minLat,maxLng,maxLat（度），且最小值小于最大值。"})
 
@@ -75,8 +77,9 @@ class ImportArgsSchema(InputSchema):
 
 class FeatureCollectionSchema(InputSchema):
     type = ma.fields.String(required=True, validate=ma.validate.Equal("FeatureCollection"))
-    features = ma.fields.List(ma.fields.Raw(), required=True, validate=ma.validate.Length(min=1, max=20000))
-    name = Text()
+    features = ma.fields.List(ma.fields.Raw(), required=True, validate=ma.validate.Length(min=1), metadata={
+        "maxItems": IMPORT_MAX_FEATURES, "description": f"At most {IMPORT_MAX_FEATURES:,} features (413 above)"})
+    name = Text(validate=ma.validate.Length(max=200))
     crs = ma.fields.Dict()
 
 

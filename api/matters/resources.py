@@ -16,7 +16,7 @@ from api.geo import tiles
 from api.geo.coords import from_wgs84, to_wgs84
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
-from api.ledger import EXPORT_LIMIT, XLSX, XLSX_DOC
+from api.ledger import EXPORT_LIMIT, XLSX, XLSX_DOC, limit_exports
 from api.matters import service, workflow
 from api.matters.schemas import (
     CategoryCreateSchema,
@@ -135,7 +135,7 @@ class Matters(MethodView):
         """Report a matter. The point (any coordinate system) is converted to WGS-84 and placed in
         its grid cell; a point outside every cell is kept and flagged for manual placement. Send an
         `Idempotency-Key`: a retried report exists once."""
-        ratelimit.hit(f"matters:{actor().id}", limit=current_app.config["MATTER_REPORTS_PER_HOUR"], window_seconds=3600)
+        ratelimit.per_user("matters", current_app.config["MATTER_REPORTS_PER_HOUR"])
         matter = service.submit(db_session, actor().user, body)
         audit.record("matter.create", object_type="matter", object_id=matter.id)
         commit()
@@ -165,6 +165,7 @@ class Nearby(MethodView):
 
 
 def _exported(args) -> list:
+    limit_exports("matter.export", "matter")
     matters = db_session.scalars(service.list_matters(scope(), **args).limit(EXPORT_LIMIT)).unique().all()
     audit.record("matter.export", object_type="matter", detail={"rows": len(matters), "filters": sorted(args)})
     db_session.commit()

@@ -17,7 +17,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, json, request
+from flask import Blueprint, Response, current_app, json, request
 from sqlalchemy import and_, or_, select
 from werkzeug.exceptions import HTTPException
 
@@ -35,7 +35,6 @@ from models.db import db_session
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
 CLOSED = (MatterStatus.closed, MatterStatus.rejected)
-POSTS_PER_MINUTE = 120
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 
 
@@ -101,7 +100,9 @@ def _domain_error(exc: DomainError):
     detail = f"{first[0]}: {first[1][0][1] if isinstance(first[1][0], tuple) else first[1][0]}" if first else exc.error
     if first and first[0] == "category":
         detail = "service_code not found"
-    return _error(fmt, 400 if exc.status == 422 else exc.status, detail)
+    response = _error(fmt, 400 if exc.status == 422 else exc.status, detail)
+    response.headers.update(exc.headers)  # a 429's Retry-After
+    return response
 
 
 @bp.errorhandler(HTTPException)
@@ -319,7 +320,7 @@ def token(token, fmt):
 def create_request(fmt):
     fmt = _fmt(fmt)
     key = _key()
-    ratelimit.hit(f"open311:{key.id}", limit=POSTS_PER_MINUTE, window_seconds=60)
+    ratelimit.hit(f"open311:{key.id}", limit=current_app.config["OPEN311_POSTS_PER_MINUTE"], window_seconds=60)
     form = request.form
     code = form.get("service_code", "")
     if not code:

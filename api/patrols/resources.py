@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from flask.views import MethodView
 
-from api import audit
+from api import audit, ratelimit
 from api.context import actor, authenticated, scope
-from api.errors import DomainError, NotFound, ValidationFailed
+from api.errors import NotFound, ValidationFailed
 from api.extensions import Blueprint, ErrorSchema, rows_page, view_page
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
+from api.limits import cap_items
 from api.patrols import service
 from api.patrols.schemas import (
     MAX_POINTS,
@@ -73,7 +74,9 @@ class CheckIns(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="The id was used for a different check-in")
     def post(self, body):
         """Check in (签到) or out (签退) where one stands, now or later from the phone's queue; the
-        answer says which cell that was and whether it is one of the caller's own."""
+        answer says which cell that was and whether it is one of the caller's own. At most
+        SUBMISSIONS_PER_HOUR (120) an hour per user (429 above; a replayed Idempotency-Key is free)."""
+        ratelimit.per_user("check-in", current_app.config["SUBMISSIONS_PER_HOUR"])
         check_in, created = service.record_check_in(db_session, actor().user, body, datetime.now(UTC))
         if created:
             audit.record(f"check_in.{check_in.kind.value}", object_type="check_in", object_id=check_in.id)
@@ -101,9 +104,10 @@ class Patrols(MethodView):
     @blp.alt_response(413, schema=ErrorSchema, description=f"Over {MAX_POINTS} points")
     def post(self, body):
         """Upload a patrol track: GPS fixes with their times, in order (a long patrol in pieces of
-        at most 24 hours). The answer gives its length, active time and the cells it covered."""
-        if len(body["points"]) > MAX_POINTS:
-            raise DomainError("payload_too_large", status=413, limit=f"{MAX_POINTS} points")
+        at most 24 hours). The answer gives its length, active time and the cells it covered. At
+        most SUBMISSIONS_PER_HOUR (120) uploads an hour per user (429 above)."""
+        ratelimit.per_user("patrol", current_app.config["SUBMISSIONS_PER_HOUR"])
+        cap_items("points", body["points"], MAX_POINTS)
         max_gap = timedelta(seconds=current_app.config["PATROL_MAX_GAP_SECONDS"])
         patrol, created = service.record_patrol(db_session, actor().user, body, datetime.now(UTC), max_gap)
         if created:

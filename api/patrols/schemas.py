@@ -52,7 +52,8 @@ class PatrolCreateSchema(InputSchema):
     coord_system = ma.fields.Enum(CoordSystem, by_value=True, load_default=CoordSystem.wgs84,
                                   metadata={"description": "Of every point: wgs84 (GPS), gcj02 or bd09"})
     points = ma.fields.List(ma.fields.Nested(TrackPointSchema), required=True, validate=ma.validate.Length(min=2),
-                            metadata={"description": f"GPS fixes in time order; at most {MAX_POINTS} (413 above)"})
+                            metadata={"maxItems": MAX_POINTS,
+                                      "description": f"GPS fixes in time order; at most {MAX_POINTS} (413 above)"})
 
 
 class PatrolCellSchema(OutputSchema):

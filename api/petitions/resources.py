@@ -6,7 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
 
-from api import audit, ledger
+from api import audit, ledger, ratelimit
 from api.context import actor, authenticated, cipher, scope
 from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema, audited_page
 from api.idempotency import commit, idempotent
@@ -46,7 +46,9 @@ class Petitions(MethodView):
     def post(self, body):
         """Register a petition (登记): channel, received date (deadlines count from it), kind,
         summary, cell, petitioners (sealed; five or more make it collective), the earlier petition it
-        repeats, the matter it concerns, and the users it accuses (who will never see it)."""
+        repeats, the matter it concerns, and the users it accuses (who will never see it). At most
+        SUBMISSIONS_PER_HOUR (120) an hour per user (429 above)."""
+        ratelimit.per_user("petition", current_app.config["SUBMISSIONS_PER_HOUR"])
         petition = service.register(db_session, scope(), actor().user, cipher(), Rules.from_config(current_app.config),
                                     body)
         audit.record("petition.create", object_type="petition", object_id=petition.id)

@@ -47,7 +47,7 @@ class PetitionTransitionSchema(InputSchema):
     repeat_of_id = ma.fields.UUID(metadata={"description": "link_repeat: the earlier petition it repeats"})
     unit_id = ma.fields.UUID(metadata={"description": "assign"})
     days = ma.fields.Integer(metadata={"description": "extend: at most PETITION_MAX_EXTENSION_DAYS (30)"})
-    satisfaction = ma.fields.String(allow_none=True, metadata={
+    satisfaction = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=30), metadata={
         "description": "close: satisfied, basically_satisfied or dissatisfied"})
 
 

@@ -20,8 +20,6 @@ from api.policy import can, scoped
 from models import Matter, Petition, Photo, Visit
 from models.db import db_session
 
-PHOTOS_PER_HOUR = 120
-
 blp = Blueprint("photos", __name__, url_prefix="/api/v1", description="Photos of matters (照片)")
 
 
@@ -60,7 +58,7 @@ class Photos(MethodView):
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed({"file": [service.Msg.missing]})
-        ratelimit.hit(f"photos:{actor().id}", limit=PHOTOS_PER_HOUR, window_seconds=3600)
+        ratelimit.per_user("photos", current_app.config["PHOTOS_PER_HOUR"])
         raw = upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
         if len(raw) > current_app.config["PHOTO_MAX_BYTES"]:
             raise DomainError("payload_too_large", status=413, limit=current_app.config["PHOTO_MAX_BYTES"])

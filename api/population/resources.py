@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 
-from api import audit
+from api import audit, ratelimit
 from api.context import authenticated, cipher, scope
 from api.extensions import Blueprint, ErrorSchema, QueryPage, view_page
 from api.geo.fields import point_out
@@ -136,7 +137,10 @@ class RevealIdNumber(MethodView):
     @blp.response(200, RevealedSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such resident within your scope, or no number recorded")
     def post(self, body, resident_id):
-        """The full identity number, for a stated reason. Every reveal is in the audit log."""
+        """The full identity number, for a stated reason. Every reveal is in the audit log. At most
+        REVEALS_PER_HOUR (30) reveals an hour per user, of any kind: 429 above, audited."""
+        ratelimit.per_user("reveal", current_app.config["REVEALS_PER_HOUR"], audit_action="resident.reveal_id_number",
+                           object_type="resident", object_id=resident_id)
         resident = service.get_resident(db_session, resident_id, scope())
         number = service.reveal_id_number(cipher(), resident)
         audit.record("resident.reveal_id_number", object_type="resident", object_id=resident.id,

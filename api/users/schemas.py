@@ -43,7 +43,7 @@ class UserSchema(OutputSchema):
 
 
 class UserCreateSchema(InputSchema):
-    username = ma.fields.String(required=True, validate=USERNAME)
+    username = ma.fields.String(required=True, validate=[USERNAME, ma.validate.Length(min=3, max=64)])
     display_name = Text(required=True, validate=ma.validate.Length(min=1, max=50))
     phone = ma.fields.String(allow_none=True, validate=PHONE)
     role = ma.fields.Enum(Role, by_value=True, required=True)

@@ -8,12 +8,12 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
 
-from api import audit, ledger
+from api import audit, ledger, ratelimit
 from api.context import actor, authenticated, cipher, scope
-from api.errors import DomainError
 from api.extensions import PLACE_FIGURES_MAX, Blueprint, rows_page, view_page
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
+from api.limits import cap_items
 from api.policy import get_or_404
 from api.visits import service
 from api.visits.schemas import (
@@ -55,9 +55,10 @@ class Sync(MethodView):
         """Push visits recorded offline, in one go or several, repeats included: one result per
         visit (`created`, `updated`, `unchanged`, or `rejected` with its reason); a rejected visit
         does not hold up the others. Editing a synced visit sends the `version` the phone last saw.
-        With an `Idempotency-Key`, a batch sent again answers as the first time did."""
-        if len(body["visits"]) > MAX_BATCH:
-            raise DomainError("payload_too_large", status=413, limit=f"{MAX_BATCH} visits")
+        With an `Idempotency-Key`, a batch sent again answers as the first time did. At most
+        SUBMISSIONS_PER_HOUR (120) batches an hour per user (429 above)."""
+        ratelimit.per_user("visit-sync", current_app.config["SUBMISSIONS_PER_HOUR"])
+        cap_items("visits", body["visits"], MAX_BATCH)
         results = service.sync(db_session, scope(), actor().user, body["visits"], VisitItemSchema(),
                                cipher(),
                                far_metres=current_app.config["VISIT_FAR_METRES"])

@@ -82,7 +82,7 @@ class VisitItemSchema(InputSchema):
 
 class SyncSchema(InputSchema):
     visits = ma.fields.List(ma.fields.Raw(), required=True, validate=ma.validate.Length(min=1),
-                            metadata={"description": f"At most {MAX_BATCH} visits (413 above)"})
+                            metadata={"maxItems": MAX_BATCH, "description": f"At most {MAX_BATCH} visits (413 above)"})
 
 
 class SyncResultSchema(OutputSchema):
