@@ -17,7 +17,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from tests.authz.spec import EMPTY, PUBLIC, Bbox, Fn, Pt, Ref, Row, Tile, accounts
+from tests.authz.spec import EMPTY, PUBLIC, Bbox, Case, Fn, Pt, Ref, Row, Tile, accounts
 from tests.authz.world import ACCOUNTS
 
 DEMO_PASSWORD = "Demo-pass-2026"
@@ -117,6 +117,60 @@ def _refused(field):
     return check
 
 
+def _names(field):
+    """The refusal names ``field`` (which id of the body was refused)."""
+    def check(cell, response):
+        errors = (response.get_json() or {}).get("errors") or {}
+        return field in errors, f"errors {errors}"
+    return check
+
+
+def _out(kinds):
+    """Marks an Fn body as naming objects from outside (see harness.run_cases)."""
+    def mark(fn):
+        fn.out_kinds = kinds
+        return fn
+    return mark
+
+
+@_out({"household"})
+def _party_link_out(c):
+    resident, _ = _unlinked(c.side)
+    return {"resident_id": resident, "household_id": c.ref("household", where="out")}
+
+
+@_out({"household"})
+def _mixed_batch(c):
+    return {"visits": [_visit(c, c.ref("household")), _visit(c, c.ref("household", where="out"))]}
+
+
+@_out({"resident"})
+def _roster_out(c):
+    visit = _visit(c, c.ref("household"))
+    visit["roster_changes"] = [{"change": "moved_out", "resident_id": c.ref("resident", where="out")}]
+    return {"visits": [visit]}
+
+
+@_out({"key_person"})
+def _follow_up_out(c):
+    visit = _visit(c, c.ref("household"))
+    visit["follow_ups"] = [{"person_id": c.ref("key_person", where="out"), "assessment": "stable"}]
+    return {"visits": [visit]}
+
+
+@_out({"foreign_photo"})
+def _photo_out(c):
+    visit = _visit(c, c.ref("household"))
+    visit["photo_ids"] = [c.ref("foreign_photo", where="out")]
+    return {"visits": [visit]}
+
+
+def _unlinked(side):
+    from tests.authz.world import unlinked_party_pair  # noqa: PLC0415
+
+    return unlinked_party_pair(side)
+
+
 def _no_ids(cell, response):
     items = response.get_json()
     return all(i["id"] is None and i["description"] is None for i in items), "nearby outside scope shows no ids or words"
@@ -176,18 +230,32 @@ ROWS: list[Row] = [
         body={"post": "building_leader", "name": "矩阵测试楼栋长"}),
 
     # --- the population base (README "The population base") --------------------------------------
-    Row("GET /api/v1/residents", STAFF, query={"grid_cell_id": Ref("grid_cell")}, out=EMPTY),
+    Row("GET /api/v1/residents", STAFF, query={"grid_cell_id": Ref("grid_cell")}, out=EMPTY,
+        cases=[
+            Case("?household_id= from outside", query={"household_id": Ref("household", where="out")}, expect=EMPTY),
+        ]),
     Row("POST /api/v1/residents", STAFF, body={"household_id": Ref("household"), "name": "矩阵测试居民",
-                                              "kind": "registered"}),
+                                              "kind": "registered"},
+        cases=[
+            Case("grid_cell_id from outside", body={"grid_cell_id": Ref("grid_cell", where="out"),
+                                                    "name": "矩阵测试居民", "kind": "registered"}),
+        ]),
     Row("POST /api/v1/residents/lookup", STAFF, body={"id_number": Ref("resident", "id_number")}, out=EMPTY,
         note="an exact identity number outside the scope finds nobody"),
     Row("GET /api/v1/residents/{resident_id}", STAFF, path={"resident_id": Ref("resident")}),
     Row("PATCH /api/v1/residents/{resident_id}", STAFF, path={"resident_id": Ref("resident")},
-        body={"tags": ["elderly_alone"]}, headers=IF_MATCH),
+        body={"tags": ["elderly_alone"]}, headers=IF_MATCH,
+        cases=[
+            Case("moved into a household from outside", body={"household_id": Ref("household", where="out")}),
+        ]),
     Row("POST /api/v1/residents/{resident_id}/reveal", MANAGERS, path={"resident_id": Ref("resident")},
         body={"reason": "矩阵测试核实身份"}, note="community, street and district staff may reveal, with a reason"),
     Row("GET /api/v1/households", STAFF, query={"grid_cell_id": Ref("grid_cell")}, out=EMPTY),
-    Row("POST /api/v1/households", STAFF, body={"grid_cell_id": Ref("grid_cell"), "address": "矩阵测试 1 号"}),
+    Row("POST /api/v1/households", STAFF, body={"grid_cell_id": Ref("grid_cell"), "address": "矩阵测试 1 号"},
+        cases=[
+            Case("building_id from outside", body={"building_id": Ref("building", where="out"), "address": "矩阵测试 2 号"},
+                 accounts=STAFF - {"district_admin"}),
+        ]),
     Row("GET /api/v1/households/{household_id}", STAFF, path={"household_id": Ref("household")}),
     Row("PATCH /api/v1/households/{household_id}", STAFF, path={"household_id": Ref("household")},
         body={"weekly_follow_up": True, "follow_up_reason": "矩阵测试"}, headers=IF_MATCH),
@@ -197,7 +265,11 @@ ROWS: list[Row] = [
         note="a building is placed by its point: a point in a cell outside the area is 422 on location"),
     Row("GET /api/v1/buildings/{building_id}", STAFF, path={"building_id": Ref("building")}),
     Row("PATCH /api/v1/buildings/{building_id}", STAFF, path={"building_id": Ref("building")},
-        body={"floors": 7}, headers=IF_MATCH),
+        body={"floors": 7}, headers=IF_MATCH,
+        cases=[
+            Case("compound_id from outside", body={"compound_id": Ref("compound", where="out")},
+                 accounts=STAFF - {"district_admin"}),
+        ]),
     Row("GET /api/v1/compounds", STAFF, query={"community_id": Ref("community")}, out=EMPTY, needs=("compound",)),
     Row("POST /api/v1/compounds", MANAGERS, body={"community_id": Ref("community"), "name": "矩阵测试小区"}),
     Row("GET /api/v1/compounds/{compound_id}", STAFF, path={"compound_id": Ref("compound")}),
@@ -207,7 +279,11 @@ ROWS: list[Row] = [
     Row("POST /api/v1/property-companies", MANAGERS,
         body={"name": "矩阵测试物业", "phone": "0395-1234567", "place_id": Ref("community")}),
     Row("GET /api/v1/party-links", STAFF, query={"household_id": Ref("party_household")}, out=EMPTY),
-    Row("POST /api/v1/party-links", STAFF, body=Fn(_party_link, "a party member and a household of the side")),
+    Row("POST /api/v1/party-links", STAFF, body=Fn(_party_link, "a party member and a household of the side"),
+        cases=[
+            Case("household from outside", body=Fn(_party_link_out, "own party member, household from outside"),
+                 accounts=STAFF - {"district_admin"}),
+        ]),
     Row("DELETE /api/v1/party-links/{link_id}", STAFF, path={"link_id": Ref("party_link")}),
 
     # --- matters (README "Resident matters") -----------------------------------------------------
@@ -218,10 +294,19 @@ ROWS: list[Row] = [
     Row("PATCH /api/v1/matter-categories/{code}", accounts("district_admin"), path={"code": "ROAD-LIGHT"},
         body={"handle_hours": 24}, headers=IF_MATCH),
     Row("GET /api/v1/matters", MATTER_READERS, query={"grid_cell_id": Ref("grid_cell")}, out=EMPTY,
-        needs=("matter",)),
+        needs=("matter",),
+        cases=[
+            Case("?community_id= from outside", query={"community_id": Ref("community", where="out")}, expect=EMPTY,
+                 accounts=MANAGERS),
+        ]),
     Row("POST /api/v1/matters", REPORTERS,
         body={"category": "ROAD-LIGHT", "description": "矩阵测试路灯", "location": Pt()}, out=201,
-        note="README: a resident reports wherever they stand; the matter lands in the cell of its point"),
+        note="README: a resident reports wherever they stand; the matter lands in the cell of its point",
+        cases=[
+            Case("photo_ids: somebody else's upload", body={
+                "category": "ROAD-LIGHT", "description": "矩阵测试", "location": Pt(),
+                "photo_ids": [Ref("foreign_photo", where="out")]}, check=_names("photo_ids")),
+        ]),
     Row("GET /api/v1/matters/nearby", REPORTERS,
         query={"category": "ROAD-LIGHT", "lng": Fn(lambda c: c.world.point(c.side)["lng"], "lng"),
                "lat": Fn(lambda c: c.world.point(c.side)["lat"], "lat"), "radius_m": 1000},
@@ -241,7 +326,17 @@ ROWS: list[Row] = [
                   "responder": {"action": "handle", "note": "矩阵测试已处置"}},
         ok={"*": 200, "resident": 409},
         note="each role takes a step of its own (README's table); the resident rates a matter not yet "
-             "closed: 409 after it was found"),
+             "closed: 409 after it was found",
+        cases=[
+            Case("dispatch to a unit outside the line", path={"matter_id": Ref("registered_matter")},
+                 body={"action": "dispatch", "unit_id": Ref("unit", where="out")}, accounts=MANAGERS,
+                 expect=422, check=_names("unit_id")),
+            Case("dispatch to a person outside the area", path={"matter_id": Ref("registered_matter")},
+                 body={"action": "dispatch", "assignee_id": Ref("patroller", where="out")},
+                 accounts=MANAGERS - {"district_admin"}),
+            Case("merge into a matter outside", path={"matter_id": Ref("registered_matter")},
+                 body={"action": "merge", "into_id": Ref("matter", where="out")}, accounts=MANAGERS),
+        ]),
     Row("GET /api/v1/matters/{matter_id}/timeline", MATTER_READERS, path={"matter_id": Ref("matter")}),
     Row("GET /api/v1/map/matters", MATTER_READERS, query={"bbox": Bbox()}, out=EMPTY, needs=("matter",)),
     Row("GET /api/v1/tiles/matters/{z}/{x}/{y}.mvt", MATTER_READERS,
@@ -264,7 +359,17 @@ ROWS: list[Row] = [
     Row("POST /api/v1/visits/sync", MEMBERS | accounts("community_staff"),
         body=Fn(lambda c: {"visits": [_visit(c, c.ref("household"))]}, "a visit to the side's household"),
         out=200, check=_sync_results(lambda cell: ["created" if cell.where == "in" else "rejected"]),
-        note="a visit to a household outside the caller's cells is rejected in the batch's answer"),
+        note="a visit to a household outside the caller's cells is rejected in the batch's answer",
+        cases=[
+            Case("a batch: own household, one from outside", body=Fn(_mixed_batch, "in and out households"),
+                 expect=200, check=_sync_results(lambda cell: ["created", "rejected"])),
+            Case("roster change: moving out a resident from outside", body=Fn(_roster_out, "resident from outside"),
+                 expect=200, check=_sync_results(lambda cell: ["rejected"])),
+            Case("follow-up of a key person from outside", body=Fn(_follow_up_out, "key person from outside"),
+                 expect=200, check=_sync_results(lambda cell: ["rejected"])),
+            Case("photo_ids: somebody else's upload", body=Fn(_photo_out, "foreign photo"),
+                 expect=200, check=_sync_results(lambda cell: ["rejected"])),
+        ]),
     Row("GET /api/v1/visits", STAFF, query={"household_id": Ref("household")}, out=EMPTY),
     Row("GET /api/v1/visits/plan", STAFF, query={"week": WEEK, "grid_cell_id": Ref("grid_cell")}),
     Row("GET /api/v1/visits/unvisited", STAFF, query={"grid_cell_id": Ref("grid_cell")}),
@@ -285,7 +390,16 @@ ROWS: list[Row] = [
     # --- key persons and care targets (README "Key persons, care targets and disputes") ---------------
     Row("GET /api/v1/key-persons", STAFF, query={"grid_cell_id": Ref("grid_cell")}, out=EMPTY, needs=("key_person",)),
     Row("POST /api/v1/key-persons", MANAGERS, body={"resident_id": Ref("resident"), "category": "at_risk_youth",
-                                                   "attention_level": "low"}),
+                                                   "attention_level": "low"},
+        cases=[
+            Case("id_number of a resident outside", body={"id_number": Ref("resident", "id_number", where="out"),
+                                                          "category": "at_risk_youth", "attention_level": "low"},
+                 accounts=MANAGERS - {"district_admin"}),
+            Case("responsible_user_id from outside", body={
+                "resident_id": Ref("resident"), "category": "at_risk_youth", "attention_level": "low",
+                "responsible_user_id": Ref("patroller", where="out")}, accounts=MANAGERS - {"district_admin"},
+                 expect=422, check=_names("responsible_user_id")),
+        ]),
     Row("GET /api/v1/key-persons/alerts", STAFF),
     Row("GET /api/v1/key-persons/{person_id}", STAFF, path={"person_id": Ref("key_person")}),
     Row("PATCH /api/v1/key-persons/{person_id}", MANAGERS, path={"person_id": Ref("key_person")},
@@ -311,7 +425,22 @@ ROWS: list[Row] = [
     Row("GET /api/v1/disputes", STAFF, query={"grid_cell_id": Ref("grid_cell")}, out=EMPTY, needs=("dispute",)),
     Row("POST /api/v1/disputes", STAFF, body={
         "kind": "neighbour", "summary": "矩阵测试纠纷", "risk_level": "low", "grid_cell_id": Ref("grid_cell"),
-        "parties": [{"name": "甲（合成）"}, {"name": "乙（合成）"}]}),
+        "parties": [{"name": "甲（合成）"}, {"name": "乙（合成）"}]},
+        cases=[
+            Case("matter_id from outside", body={
+                "kind": "neighbour", "summary": "矩阵测试纠纷", "risk_level": "low", "matter_id": Ref("matter", where="out"),
+                "parties": [{"name": "甲（合成）"}, {"name": "乙（合成）"}]}),
+            Case("visit_id from outside", body={
+                "kind": "neighbour", "summary": "矩阵测试纠纷", "risk_level": "low",
+                "visit_id": Ref("dispute_visit", where="out"),
+                "parties": [{"name": "甲（合成）"}, {"name": "乙（合成）"}]}, accounts=STAFF - {"district_admin"}),
+            Case("mediator_id from outside", body={
+                "kind": "neighbour", "summary": "矩阵测试纠纷", "risk_level": "low", "grid_cell_id": Ref("grid_cell"),
+                "mediator_id": Ref("user", where="out"), "parties": [{"name": "甲（合成）"}, {"name": "乙（合成）"}]}),
+            Case("a party's resident_id from outside", body={
+                "kind": "neighbour", "summary": "矩阵测试纠纷", "risk_level": "low", "grid_cell_id": Ref("grid_cell"),
+                "parties": [{"name": "甲（合成）", "resident_id": Ref("resident", where="out")}, {"name": "乙（合成）"}]}),
+        ]),
     Row("GET /api/v1/disputes/stats", STAFF),
     Row("GET /api/v1/disputes/{dispute_id}", STAFF, path={"dispute_id": Ref("dispute")}),
     Row("POST /api/v1/disputes/{dispute_id}/sessions", STAFF, path={"dispute_id": Ref("dispute")},
@@ -327,13 +456,31 @@ ROWS: list[Row] = [
     Row("GET /api/v1/petitions", PETITION_READERS, query={"grid_cell_id": Ref("grid_cell")}, out=EMPTY),
     Row("POST /api/v1/petitions", MANAGERS, body={
         "channel": "letter", "received_on": TODAY, "kind": "claim", "summary": "矩阵测试信访",
-        "grid_cell_id": Ref("grid_cell"), "petitioners": [{"name": "丁（合成）"}]}),
+        "grid_cell_id": Ref("grid_cell"), "petitioners": [{"name": "丁（合成）"}]},
+        cases=[
+            Case("matter_id from outside", body={
+                "channel": "letter", "received_on": TODAY, "kind": "claim", "summary": "矩阵测试信访",
+                "grid_cell_id": Ref("grid_cell"), "petitioners": [{"name": "丁（合成）"}], "matter_id": Ref("matter", where="out")}),
+            Case("a petitioner's resident_id from outside", body={
+                "channel": "letter", "received_on": TODAY, "kind": "claim", "summary": "矩阵测试信访",
+                "grid_cell_id": Ref("grid_cell"),
+                "petitioners": [{"name": "丁（合成）", "resident_id": Ref("resident", where="out")}]}),
+            Case("photo_ids: somebody else's upload", body={
+                "channel": "letter", "received_on": TODAY, "kind": "claim", "summary": "矩阵测试信访",
+                "grid_cell_id": Ref("grid_cell"), "petitioners": [{"name": "丁（合成）"}],
+                "photo_ids": [Ref("foreign_photo", where="out")]}, check=_names("photo_ids")),
+        ]),
     Row("GET /api/v1/petitions/stats", MANAGERS),
     Row("GET /api/v1/petitions/{petition_id}", PETITION_READERS, path={"petition_id": Ref("petition")}),
     Row("POST /api/v1/petitions/{petition_id}/transitions", PETITION_READERS, path={"petition_id": Ref("petition")},
         body={"action": "went_up", "level": "city"},
         body_for={"unit_staff": {"action": "reply", "note": "矩阵测试答复"}},
-        note="petition staff take the steps; the assigned unit replies"),
+        note="petition staff take the steps; the assigned unit replies",
+        cases=[
+            Case("assign to a unit outside the line", path={"petition_id": Ref("accepted_petition")},
+                 body={"action": "assign", "unit_id": Ref("unit", where="out")}, accounts=MANAGERS,
+                 expect=422, check=_names("unit_id")),
+        ]),
     Row("GET /api/v1/petitions/export.xlsx", PETITION_READERS, query={"grid_cell_id": Ref("grid_cell")}, out=EMPTY),
 
     # --- emergencies (README "Emergencies") --------------------------------------------------------
@@ -341,7 +488,13 @@ ROWS: list[Row] = [
     Row("POST /api/v1/incidents", STAFF, body={"title": "矩阵测试燃气泄漏", "kind": "accident", "subtype": "gas_leak",
                                               "level": "IV", "location": Pt()},
         out=422, check=_refused("location"),
-        note="README: the cell of its location must be in the caller's area (422 on location)"),
+        note="README: the cell of its location must be in the caller's area (422 on location)",
+        cases=[
+            Case("matter_id from outside", body={"matter_id": Ref("matter", where="out"), "level": "IV"}),
+            Case("commander_id from outside", body={
+                "title": "矩阵测试", "kind": "accident", "subtype": "gas_leak", "level": "IV", "location": Pt(),
+                "commander_id": Ref("user", where="out")}),
+        ]),
     Row("GET /api/v1/incidents/{incident_id}", INCIDENT_READERS, path={"incident_id": Ref("incident")}),
     Row("POST /api/v1/incidents/{incident_id}/transitions", MANAGERS, path={"incident_id": Ref("incident")},
         body={"action": "regrade", "level": "III"}),
@@ -352,7 +505,11 @@ ROWS: list[Row] = [
              "(so 404 outside, 403 inside) but is neither (fixed: the code let them write)"),
     Row("GET /api/v1/incidents/{incident_id}/recommendations", MANAGERS, path={"incident_id": Ref("incident")}),
     Row("POST /api/v1/incidents/{incident_id}/dispatches", MANAGERS, path={"incident_id": Ref("rescue_incident")},
-        body={"responder_ids": [Ref("on_duty_responder")]}),
+        body={"responder_ids": [Ref("on_duty_responder")]},
+        cases=[
+            Case("a responder outside the area", body={"responder_ids": [Ref("on_duty_responder", where="out")]},
+                 accounts=MANAGERS - {"district_admin"}, expect=422, check=_names("responder_ids.0")),
+        ]),
     Row("POST /api/v1/dispatches/{dispatch_id}/transitions", TEAM_MEMBERS, path={"dispatch_id": Ref("dispatch")},
         body={"action": "acknowledge"}, note="only the responder the dispatch went to"),
     Row("GET /api/v1/responders/me/dispatches", TEAM_MEMBERS),
@@ -367,7 +524,11 @@ ROWS: list[Row] = [
     Row("GET /api/v1/teams", MANAGERS),
     Row("POST /api/v1/teams", MANAGERS, body={"place_id": Ref("community"), "kind": "rescue", "name": "矩阵测试救援队"}),
     Row("POST /api/v1/teams/{team_id}/members", MANAGERS, path={"team_id": Ref("team")},
-        body={"user_id": Ref("team_candidate"), "skills": ["first_aid"]}),
+        body={"user_id": Ref("team_candidate"), "skills": ["first_aid"]},
+        cases=[
+            Case("user_id from outside", body={"user_id": Ref("team_candidate", where="out")},
+                 accounts=MANAGERS - {"district_admin"}),
+        ]),
     Row("GET /api/v1/stream", INCIDENT_READERS, stream=True),
     Row("GET /api/v1/incidents/export.xlsx", INCIDENT_READERS),
 
@@ -375,10 +536,20 @@ ROWS: list[Row] = [
     Row("GET /api/v1/users", USER_READERS, query={"place_id": Ref("grid_cell")}, out=EMPTY, needs=("user",)),
     Row("POST /api/v1/users", accounts("system_admin"), body={
         "username": "matrix_user", "display_name": "矩阵测试", "role": "resident", "place_id": Ref("grid_cell"),
-        "password": "Matrix-pass-2026!"}),
+        "password": "Matrix-pass-2026!"},
+        cases=[
+            Case("a grid member's cells from outside", body={
+                "username": "matrix_member", "display_name": "矩阵测试", "role": "grid_member",
+                "place_id": Ref("community"), "grid_cell_ids": [Ref("grid_cell", where="out")],
+                "password": "Matrix-pass-2026!"}),
+        ]),
     Row("GET /api/v1/users/{user_id}", USER_READERS, path={"user_id": Ref("user")}),
     Row("PATCH /api/v1/users/{user_id}", accounts("system_admin"), path={"user_id": Ref("user")},
-        body={"display_name": "矩阵测试改名"}, headers=IF_MATCH),
+        body={"display_name": "矩阵测试改名"}, headers=IF_MATCH,
+        cases=[
+            Case("a grid member moved to cells from outside", path={"user_id": Ref("patroller")},
+                 body={"grid_cell_ids": [Ref("grid_cell", where="out")]}),
+        ]),
     Row("POST /api/v1/users/{user_id}/unlock", accounts("security_admin"), path={"user_id": Ref("user")}, ok=204),
     Row("GET /api/v1/audit-events", accounts("audit_admin"), query={"actor_id": Ref("user")}, out=EMPTY,
         needs=("photo",)),

@@ -34,9 +34,26 @@ PUBLIC = "public"
 
 @dataclass(frozen=True)
 class Ref:
-    """The id of an object of ``kind`` on the cell's side (see world.BUILDERS)."""
+    """The id of an object of ``kind`` on the cell's side (see world.BUILDERS); with
+    ``where="out"``, on the side outside the account's scope whatever the cell (an id in a body
+    next to an object in scope: side B for side-A accounts, side A for grid_member_2, the second
+    district for the district-wide accounts)."""
     kind: str
     attr: str = "id"  # id, or: code (a place's code), id_number (a resident's full number)
+    where: str | None = None
+
+
+@dataclass
+class Case:
+    """One more check of a row: the caller's own object in the path (or none) with an id from
+    outside in the body or the query. Sent by each allowed account (or ``accounts``) as itself."""
+    label: str
+    body: Any = None  # None: the row's body
+    query: Any = None  # None: the row's query
+    path: dict | None = None  # None: the row's path
+    expect: Expect = 404
+    accounts: frozenset | None = None
+    check: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +90,9 @@ class Cell:
     caller: str
     side: str
 
-    def ref(self, kind: str, attr: str = "id"):
+    def ref(self, kind: str, attr: str = "id", where: str | None = None):
+        if where == "out":
+            return self.world.value(kind, self.world.outside(self.account), self.account, "out", attr)
         return self.world.value(kind, self.side, self.account, self.where, attr)
 
 
@@ -98,6 +117,7 @@ class Row:
     # kinds made on the cell's side before the request, so that a filtered list has something to
     # find inside (an empty answer inside would prove nothing about the outside)
     needs: tuple = ()
+    cases: list = field(default_factory=list)  # ids in bodies and filters (see Case)
     note: str = ""
 
     @property

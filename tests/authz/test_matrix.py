@@ -32,5 +32,6 @@ def test_operation(op, matrix):
     world, connection = matrix
     harness.COUNTS["rows"] += 1
     outcomes = harness.run_row(ROWS_BY_OP[op], world, connection)
+    outcomes += harness.run_cases(ROWS_BY_OP[op], world, connection)
     wrong = [o.line() for o in outcomes if o.problem is not None]
     assert not wrong, f"{len(wrong)} of {len(outcomes)} cells differ from the matrix:\n  " + "\n  ".join(wrong)

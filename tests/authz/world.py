@@ -169,6 +169,7 @@ class World:
             db_session.add(unit)
             db_session.flush()
             self._district = {"ids": {k: v.id for k, v in chain.items()}, "unit_id": unit.id}
+            # the twins' place: the second district (made with it, so that they always exist together)
             db_session.commit()
         return self._district
 
@@ -193,6 +194,8 @@ class World:
         if key not in self._objects:
             if kind in PER_ACCOUNT:
                 self._objects[key] = str(OWN_BUILDERS[kind](self, side, account))
+            elif side == "X":
+                self._objects[key] = str(X_BUILDERS[kind](self))
             else:
                 self._objects[key] = str(BUILDERS[kind](self, side))
             db_session.commit()
@@ -210,7 +213,21 @@ class World:
             return current_app.extensions["gridgov.identity"].decrypt(sealed)
         raise LookupError(attr)
 
+    def outside(self, account: str) -> str:
+        """The side outside the account's scope while it calls as itself: B for the side-A
+        accounts, A for grid_member_2, the second district (X) for the district-wide accounts."""
+        if account in SIDE_A_ACCOUNTS:
+            return "B"
+        if account in SIDE_B_ACCOUNTS:
+            return "A"
+        return "X"
+
+    def has_outside(self, account: str, kinds: set[str]) -> bool:
+        return self.outside(account) != "X" or kinds <= set(X_BUILDERS)
+
     def cell(self, side: str) -> GridCell:
+        if side == "X":
+            return db_session.get(GridCell, self.second_district()["ids"]["grid_cell"])
         return db_session.scalars(select(GridCell).where(GridCell.code == SIDES[side])).one()
 
     def point(self, side: str) -> dict:
@@ -352,6 +369,18 @@ def _petition(w: World, side: str):
 
     return _demo_or(select(Petition).where(Petition.grid_cell_id == w.cell(side).id, Petition.unit_id == unit,
                                            Petition.status == "assigned").order_by(Petition.id), create)
+
+
+def _accepted_petition(w: World, side: str):
+    """A petition of the side accepted and not yet assigned (to assign it)."""
+    def create():
+        petition = w.api("district_admin", "POST", "/api/v1/petitions", json={
+            "channel": "visit", "received_on": datetime.now(UTC).date().isoformat(), "kind": "claim",
+            "summary": "待交办（矩阵测试）", "grid_cell_id": str(w.cell(side).id), "petitioners": [{"name": "戊（合成）"}]})
+        w.api("district_admin", "POST", f"/api/v1/petitions/{petition['id']}/transitions", json={"action": "accept"})
+        return petition["id"]
+
+    return create()
 
 
 def _incident(w: World, side: str):
@@ -500,6 +529,78 @@ def unlinked_party_pair(side: str) -> tuple[str, str]:
     return str(member.id), str(household)
 
 
+def _unit(w: World, side: str):
+    """A handling unit of the side's street: outside the line of the other side's staff."""
+    street = db_session.get(Place, w.cell(side).parent_id).parent_id
+    return _demo_or(select(HandlingUnit).where(HandlingUnit.place_id == street).order_by(HandlingUnit.id),
+                    lambda: _add(HandlingUnit(id=uuid.uuid4(), name="街道城管中队（测试）", place_id=street)))
+
+
+def _add(row):
+    db_session.add(row)
+    db_session.flush()
+    return row.id
+
+
+def _registered_matter(w: World, side: str):
+    """A matter of the side waiting for dispatch (registered)."""
+    created = w.api("grid_member" if side == "A" else "grid_member_2", "POST", "/api/v1/matters", json={
+        "category": "ROAD-LIGHT", "description": "待派遣（矩阵测试）", "location": w.point(side)})
+    matter = db_session.get(Matter, uuid.UUID(created["id"]))
+    matter.status = "registered"
+    db_session.flush()
+    return matter.id
+
+
+def _foreign_photo(w: World, side: str):
+    """A photo uploaded (not yet attached) by the side's grid member: somebody else's photo."""
+    return w.upload("grid_member" if side == "A" else "grid_member_2")
+
+
+def _dispute_visit(w: World, side: str):
+    """A door-knock visit of the side with a dispute finding (a dispute may start from it)."""
+    member = "grid_member" if side == "A" else "grid_member_2"
+    visit = {"id": str(uuid.uuid4()), "household_id": str(_household(w, side)),
+             "visited_at": (datetime.now(UTC) - timedelta(hours=3)).isoformat(), "result": "met",
+             "findings": [{"tag": "dispute", "needs_action": False, "note": "邻里纠纷（矩阵测试）"}]}
+    result = w.api(member, "POST", "/api/v1/visits/sync", json={"visits": [visit]})["results"][0]
+    assert result["status"] == "created", result
+    return visit["id"]
+
+
+# The second district (X) holds only what the district-wide accounts' cases need.
+def _x_resident(w: World):
+    cell = w.cell("X")
+    return _add(Resident(id=uuid.uuid4(), name="测试区居民", kind="registered", grid_cell_id=cell.id, tags=[]))
+
+
+def _x_household(w: World):
+    return _add(Household(id=uuid.uuid4(), grid_cell_id=w.cell("X").id, address="测试区 1 号"))
+
+
+def _x_user(w: World):
+    return UserFactory(username="testqu_resident", role=Role.resident, place=w.cell("X")).id
+
+
+def _x_matter(w: World):
+    w.headers("twin:district_admin")
+    return w.api("twin:district_admin", "POST", "/api/v1/matters", json={
+        "category": "ROAD-LIGHT", "description": "测试区路灯（矩阵测试）", "location": w.point("X")})["id"]
+
+
+X_BUILDERS = {
+    "grid_cell": lambda w: w.cell("X").id,
+    "community": lambda w: w.second_district()["ids"]["community"],
+    "street": lambda w: w.second_district()["ids"]["street"],
+    "unit": lambda w: w.second_district()["unit_id"],
+    "user": _x_user,
+    "household": _x_household,
+    "resident": _x_resident,
+    "matter": _x_matter,
+    "foreign_photo": lambda w: w.upload("twin:district_admin"),
+}
+
+
 BUILDERS = {
     "grid_cell": lambda w, side: w.cell(side).id,
     "community": lambda w, side: w.cell(side).parent_id,
@@ -532,6 +633,11 @@ BUILDERS = {
     "user": _user,
     "open311_key": _open311_key,
     "notification": _notification,
+    "unit": _unit,
+    "registered_matter": _registered_matter,
+    "accepted_petition": _accepted_petition,
+    "foreign_photo": _foreign_photo,
+    "dispute_visit": _dispute_visit,
 }
 OWN_BUILDERS = {
     "own_photo": lambda w, side, account: w.upload(account),
