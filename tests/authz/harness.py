@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import openpyxl
 
 from models.db import db_session
-from tests.authz.spec import EMPTY, Bbox, Cell, Fn, Pt, Ref, Row, Tile, tile_of
+from tests.authz.spec import EMPTY, PUBLIC, Bbox, Cell, Fn, Pt, Ref, Row, Tile, tile_of
 from tests.authz.world import ANONYMOUS, CALLERS, jpeg, placement
 
 COUNTS: Counter = Counter()
@@ -78,6 +78,9 @@ def fill(value, cell: Cell):
     return value
 
 
+BAD_TOKENS = ("forged", "alg:none", "expired")
+
+
 def cells_of(row: Row):
     """(account, where) pairs of a row: every caller inside; allowed and refused accounts outside too
     when the request names something scoped."""
@@ -107,7 +110,31 @@ def run_row(row: Row, world, connection) -> list[Outcome]:
         finally:
             db_session.remove()
             savepoint.rollback()
+    if row.allow != PUBLIC:
+        outcomes.append(_bad_token(row, world, connection))
     return outcomes
+
+
+def _bad_token(row: Row, world, connection) -> Outcome:
+    """The anonymous cell again with a bad token for a live session (forged, alg:none or expired,
+    in turn by operation): 401."""
+    kind = BAD_TOKENS[sum(map(ord, row.op)) % len(BAD_TOKENS)]  # the same operation, the same kind, every run
+    cell = Cell(world=world, account=ANONYMOUS, where="in", caller=ANONYMOUS, side="A")
+    with world.app.app_context():
+        request = _request(row, cell)
+        request["headers"] = {**request["headers"], **world.bad_headers(kind)}
+        db_session.commit()
+        db_session.remove()
+    savepoint = connection.begin_nested()
+    try:
+        response = world.client.open(**request)
+        outcome = _judge(row, cell, 401, response, token=f"{kind} token")
+        response.close()
+        return outcome
+    finally:
+        db_session.remove()
+        savepoint.rollback()
+
 
 
 def run_cases(row: Row, world, connection) -> list[Outcome]:
@@ -181,15 +208,17 @@ def _request(row: Row, cell: Cell, case=None) -> dict:
     return request
 
 
-def _judge(row: Row, cell: Cell, expected, response, case=None) -> Outcome:
+def _judge(row: Row, cell: Cell, expected, response, case=None, token: str | None = None) -> Outcome:
     status = response.status_code
-    outcome = Outcome(row, cell.account, cell.where if case is None else f"case: {case.label}", cell.caller,
-                      expected, status)
+    where = token or (cell.where if case is None else f"case: {case.label}")
+    outcome = Outcome(row, cell.account, where, cell.caller, expected, status)
     label = "200 empty" if expected == EMPTY else str(expected)
     COUNTS[label] += 1
     COUNTS["cells"] += 1
     if case is not None:
         COUNTS["cases"] += 1
+    if token is not None:
+        COUNTS["bad tokens"] += 1
     if expected == EMPTY:
         if status != 200:
             outcome.problem = "not 200"
@@ -284,8 +313,9 @@ def _keys(value) -> set[str]:
 
 
 def summary_lines() -> list[str]:
-    lines = [f"cells checked: {COUNTS['cells']} (of which ids from outside in bodies and filters: {COUNTS['cases']})"]
-    for label in sorted(k for k in COUNTS if k not in ("cells", "mismatches", "rows", "cases")):
+    lines = [f"cells checked: {COUNTS['cells']} (of which ids from outside in bodies and filters: {COUNTS['cases']}; "
+             f"forged, alg:none and expired tokens: {COUNTS['bad tokens']})"]
+    for label in sorted(k for k in COUNTS if k not in ("cells", "mismatches", "rows", "cases", "bad tokens")):
         lines.append(f"  expected {label}: {COUNTS[label]}")
     lines.append(f"operations: {COUNTS['rows']}, mismatches: {COUNTS['mismatches']}")
     return lines

@@ -66,7 +66,9 @@ def render() -> str:
            "role is refused before anything is looked up (403; 401 without a token), or nothing in the",
            "request is scoped. ∅: 200 with nothing in it (a filter outside the scope finds nothing).",
            "A 403/409 inside for an allowed role comes after the object was found: the state or the step",
-           "refuses, not the scope. Ids inside bodies, filters and sync batches are listed below the table.", "",
+           "refuses, not the scope. Ids inside bodies, filters and sync batches are listed below the table.",
+           "Every operation that is not public is also sent with a bad token for a live session — signed",
+           "with another key, `alg: none` or expired, in turn by operation — and must answer 401.", "",
            "| operation | scoped by | " + " | ".join(SHORT[c] for c in CALLERS) + " |",
            "| --- | --- | " + " | ".join("---" for _ in CALLERS) + " |"]
     for row in ROWS:

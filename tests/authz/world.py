@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import jwt
 from flask import current_app
 from geoalchemy2.shape import to_shape
 from PIL import Image
@@ -109,6 +110,7 @@ class World:
     _users: dict = field(default_factory=dict)
     _headers: dict = field(default_factory=dict)
     _refresh: dict = field(default_factory=dict)
+    _claims: dict = field(default_factory=dict)
     _objects: dict = field(default_factory=dict)
     _district: dict | None = None
 
@@ -142,6 +144,20 @@ class World:
                 self._mint(db_session.scalars(select(User).where(User.username.in_(ACCOUNTS))).unique().all())
         return self._headers[caller]
 
+    def bad_headers(self, kind: str) -> dict:
+        """A token for resident's live session that must not pass (RELIABILITY API2): signed with
+        another key, unsigned (``alg: none``), or expired — everything else about it is right."""
+        self.headers("resident")
+        claims = dict(self._claims["resident"])
+        if kind == "forged":
+            token = jwt.encode(claims, "not-the-secret-key-not-the-secret-key-0123", algorithm="HS256")
+        elif kind == "alg:none":
+            token = jwt.encode(claims, None, algorithm="none")
+        else:
+            claims["exp"] = claims["iat"] - 60
+            token = jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm="HS256")
+        return {"Authorization": f"Bearer {token}"}
+
     def _mint(self, users, prefix: str = "") -> None:
         config = current_app.config
         now = datetime.now(UTC)
@@ -159,6 +175,9 @@ class World:
                                                role=user.role.value, ttl=config["ACCESS_TOKEN_TTL"], now=now)
             name = prefix + user.username.removeprefix("twin_")
             self._headers[name] = {"Authorization": f"Bearer {access}"}
+            self._claims[name] = {"iss": tokens.ISSUER, "sub": str(user.id), "sid": str(session_id),
+                                  "role": user.role.value, "typ": "access", "iat": int(now.timestamp()),
+                                  "exp": int((now + timedelta(seconds=config["ACCESS_TOKEN_TTL"])).timestamp())}
             self._refresh[name] = refresh
         db_session.commit()
 
