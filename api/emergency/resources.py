@@ -39,11 +39,11 @@ from api.emergency.schemas import (
     TeamSchema,
     TrackArgsSchema,
 )
-from api.errors import NotFound, ValidationFailed
+from api.errors import Forbidden, NotFound, ValidationFailed
 from api.extensions import Blueprint, ErrorSchema, view_page
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
-from api.policy import get_or_404, scoped
+from api.policy import can, get_or_404, scoped
 from models import (
     ACTIVE_DISPATCH,
     COLOURS,
@@ -145,6 +145,11 @@ class IncidentMessages(MethodView):
     def post(self, body, incident_id):
         """Add a message to the command log (指挥日志): commanders and the responders sent to it."""
         incident = get_or_404(db_session, Incident, incident_id, scope())
+        current = actor()
+        sent_to_it = db_session.scalar(select(exists().where(Dispatch.incident_id == incident.id,
+                                                             Dispatch.responder_id == current.id)))
+        if not can(current.role, "incidents.command") and not sent_to_it:
+            raise Forbidden()  # a grid member reads the incidents of their cells, but is no commander
         service.log(db_session, incident, actor().user, "message", body["message"])
         db_session.commit()
         return incident_view(incident, detail=True)

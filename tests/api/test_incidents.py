@@ -393,3 +393,24 @@ def test_staff_act_only_within_their_area(client, as_user, db):
                        headers=staff).status_code == 404
     assert client.post(f"/api/v1/teams/{street_team['id']}/members", json={"user_id": str(member)},
                        headers=as_user("street_admin")).status_code == 200
+
+
+def test_the_command_log_is_written_by_commanders_and_those_sent(client, as_user, db):
+    """A grid member reads their cell's incidents but writes nothing into the command log (403,
+    after the incident was found); a responder sent to it does; out of scope stays 404."""
+    staff, phone = as_user("community_staff"), as_user("responder")
+    incident = _open(client, staff, db).get_json()
+    url = f"/api/v1/incidents/{incident['id']}/messages"
+    member = as_user("grid_member")
+    assert client.get(f"/api/v1/incidents/{incident['id']}", headers=member).status_code == 200
+    refused = client.post(url, json={"message": "现场有烟"}, headers=member)
+    assert refused.status_code == 403 and refused.get_json()["error"] == "forbidden"
+    assert client.post(url, json={"message": "现场有烟"}, headers=as_user("grid_member_2")).status_code == 404
+    assert client.post(url, json={"message": "现场有烟"}, headers=phone).status_code == 404  # not sent to it
+    lng, lat = _centre(db)
+    sent = _put(db, "responder", lng, lat)
+    assert client.post(f"/api/v1/incidents/{incident['id']}/dispatches", json={"responder_ids": [sent]},
+                       headers=staff).status_code == 201
+    said = client.post(url, json={"message": "已到达楼下"}, headers=phone)
+    assert said.status_code == 201 and said.get_json()["timeline"][-1]["message"] == "已到达楼下"
+    assert client.post(url, json={"message": "疏散完毕"}, headers=staff).status_code == 201

@@ -87,7 +87,8 @@ async function showIncident(main, id, me) {
     event.preventDefault();
     act(`/api/v1/incidents/${id}/messages`, {message: text.value.trim()});
   });
-  main.append(el("h2", {}, "指挥记录"), say, log);
+  // the command log is written by commanders (and the responders sent to it, from their phones)
+  main.append(el("h2", {}, "指挥记录"), ...(commander ? [say] : []), log);
 
   // the phones' answers as they come: the stream carries every dispatch of the caller's area
   live?.close();
