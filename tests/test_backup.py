@@ -181,7 +181,7 @@ def test_the_dump_is_private_and_checksummed(round_trip):
 
 def test_the_restored_database_holds_the_same_rows(round_trip):
     source, restored = round_trip["rows"], table_contents(round_trip["restored"])
-    assert source["residents"][0] > 1000 and source["audit_events"][0] == 1 and source["photos"][0] > 0
+    assert source["residents"][0] > 1000 and source["audit_events"][0] >= 1 and source["photos"][0] > 0
     assert restored == source
 
 
