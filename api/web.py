@@ -47,9 +47,8 @@ def content_security_policy() -> str:
 
 def _headers(response):
     response.headers["Content-Security-Policy"] = content_security_policy()
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    # nosniff and X-Frame-Options: DENY come with every answer (api/security.py)
     response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
     # the phone's position and camera for this origin only; nothing else a page could ask for
     response.headers["Permissions-Policy"] = "geolocation=(self), camera=(self), microphone=(), payment=(), usb=()"
     return response

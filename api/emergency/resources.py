@@ -146,9 +146,8 @@ class IncidentMessages(MethodView):
         """Add a message to the command log (指挥日志): commanders and the responders sent to it."""
         incident = get_or_404(db_session, Incident, incident_id, scope())
         current = actor()
-        sent_to_it = db_session.scalar(select(exists().where(Dispatch.incident_id == incident.id,
-                                                             Dispatch.responder_id == current.id)))
-        if not can(current.role, "incidents.command") and not sent_to_it:
+        if not can(current.role, "incidents.command") and not db_session.scalar(select(exists().where(
+                Dispatch.incident_id == incident.id, Dispatch.responder_id == current.id))):
             raise Forbidden()  # a grid member reads the incidents of their cells, but is no commander
         service.log(db_session, incident, actor().user, "message", body["message"])
         db_session.commit()

@@ -4,30 +4,17 @@ savepoint around each cell, so that one caller's write never changes what the ne
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
-from models.db import db_session, get_engine, session_factory
 from tests.authz import harness
-from tests.conftest import ApiClient
+from tests.authz.world import World
 
 
 @pytest.fixture
-def matrix(app):
-    """(world, connection): the world of one operation's cells, in a transaction rolled back at the end."""
-    from tests.authz.world import World
-
-    connection = get_engine().connect()
-    outer = connection.begin()
-    connection.execute(text("SET CONSTRAINTS matter_facts IMMEDIATE"))
-    session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
-    db_session.remove()
-    try:
-        yield World(client=ApiClient(app.test_client()), app=app), connection
-    finally:
-        db_session.remove()
-        outer.rollback()
-        connection.close()
-        session_factory.configure(bind=get_engine(), join_transaction_mode="conditional_savepoint")
+def matrix(app, client, db):
+    """(world, connection): the world of one operation's cells, in the test's transaction (the
+    ``db`` fixture's, rolled back at the end); the harness savepoints around each cell on its
+    connection, which the session is bound to."""
+    return World(client=client, app=app), db.get_bind()
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -21,7 +21,6 @@ never computed from api/policy.py: the matrix is a second, independent statement
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,11 +140,15 @@ class Row:
         """Whether anything in the request depends on the side (so there is an outside cell)."""
         return any(_has_placeholder(part) for part in (self.path, self.query, self.body, self.body_for))
 
+    def allows(self, account: str) -> bool:
+        """Whether the account may call the operation at all (every account, for a public one)."""
+        return self.allow == PUBLIC or account in self.allow
+
     def expected(self, account: str, where: str) -> Expect:
         """The expected answer for a demo account (or "anonymous") asking about the in/out object."""
         if account == "anonymous":
             return _pick(self.ok, account, self.default_ok()) if self.allow == PUBLIC else 401
-        if self.allow != PUBLIC and account not in self.allow:
+        if not self.allows(account):
             return self.denied
         if where == "in":
             return _pick(self.ok, account, self.default_ok())
@@ -169,13 +172,6 @@ def _has_placeholder(value) -> bool:
     if isinstance(value, list | tuple):
         return any(_has_placeholder(v) for v in value)
     return False
-
-
-def tile_of(lng: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2 ** z
-    x = int((lng + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
 
 
 def accounts(*names: str) -> frozenset:

@@ -9,8 +9,8 @@ sends them to the app through its WSGI interface. Each answer is checked:
   alike (``response_schema_conformance``), with the documented content type;
 - invalid input is rejected with a 4xx (``negative_data_rejection``).
 
-The quick profile runs in ``make test`` (tests/fuzz/test_fuzz.py); ``make fuzz`` runs the long one
-and prints the counts (scripts/fuzz.py).
+The quick profile runs in ``make test`` (tests/fuzz/test_fuzz.py); ``make fuzz`` runs the same test
+with the long profile (FUZZ_PROFILE=long); tests/fuzz/conftest.py prints the counts.
 """
 
 from __future__ import annotations
@@ -127,13 +127,9 @@ def _short(value) -> str:
 
 
 def role_tokens(client) -> dict[str, str | None]:
-    """An access token per demo role, and ``None`` for an anonymous caller."""
-    tokens: dict[str, str | None] = {"anonymous": None}
-    for role in ROLES:
-        response = client.post("/api/v1/auth/login", json={"username": role, "password": "Demo-pass-2026"})
-        assert response.status_code == 200, response.get_json()
-        tokens[role] = response.get_json()["access_token"]
-    return tokens
+    """An access token per demo role (``client``: tests.conftest.ApiClient), and ``None`` for an
+    anonymous caller."""
+    return {"anonymous": None} | {role: client.token(role) for role in ROLES}
 
 
 def profile_name() -> str:
