@@ -164,6 +164,9 @@ class BaseConfig:
         # Identity numbers one user may reveal in an hour, residents', key persons' and care
         # targets' together: a staff member revealing dozens an hour is what a data thief does.
         self.REVEALS_PER_HOUR = _int("REVEALS_PER_HOUR", 30)
+        # Residents looked up by full identity number (POST /residents/lookup) per user and hour: the
+        # lookup answers "does this number live in my scope", an oracle a thief could walk.
+        self.LOOKUPS_PER_HOUR = _int("LOOKUPS_PER_HOUR", 120)
         # Ledger exports (every export.xlsx / .csv and the grid cells' GeoJSON) one user may take in an hour.
         self.EXPORTS_PER_HOUR = _int("EXPORTS_PER_HOUR", 20)
         # Open311 requests one partner key may file in a minute.
@@ -201,7 +204,7 @@ class BaseConfig:
                      "INCIDENT_RADIUS_METRES", "RESPONDER_POSITION_FRESH_SECONDS", "RESPONDER_POSITION_MIN_SECONDS",
                      "RESPONDER_TRACK_HOURS", "STREAM_KEEPALIVE_SECONDS", "STREAM_RETENTION_HOURS",
                      "PATROL_MAX_GAP_SECONDS", "MATTER_REPORTS_PER_HOUR", "PHOTOS_PER_HOUR", "SUBMISSIONS_PER_HOUR",
-                     "REVEALS_PER_HOUR", "EXPORTS_PER_HOUR", "OPEN311_POSTS_PER_MINUTE", "DB_STATEMENT_TIMEOUT_MS"):
+                     "REVEALS_PER_HOUR", "LOOKUPS_PER_HOUR", "EXPORTS_PER_HOUR", "OPEN311_POSTS_PER_MINUTE", "DB_STATEMENT_TIMEOUT_MS"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
         if not 8 <= self.PASSWORD_MIN_LENGTH <= 64:

@@ -90,9 +90,13 @@ class ResidentLookup(MethodView):
     @authenticated("population.read")
     @blp.arguments(LookupSchema)
     @blp.response(200, ResidentSchema(many=True))
+    @blp.alt_response(429, schema=ErrorSchema, description="More than LOOKUPS_PER_HOUR lookups this hour")
     def post(self, body):
         """Find a resident within scope by full identity number (exact match on its keyed hash).
-        The number travels in the body, never in a URL; every lookup is audited."""
+        The number travels in the body, never in a URL; every lookup is audited. At most
+        LOOKUPS_PER_HOUR (120) lookups an hour per user: 429 above, audited."""
+        ratelimit.per_user("lookup", current_app.config["LOOKUPS_PER_HOUR"],
+                           audit_action="resident.lookup_by_id_number", object_type="resident")
         found = service.lookup_resident(db_session, scope(), cipher(), body["id_number"])
         audit.record("resident.lookup_by_id_number", object_type="resident",
                      object_id=found[0].id if found else None, outcome="success" if found else "failure")

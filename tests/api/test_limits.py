@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from api.population.identity import check_character
 from models import AuditEvent, GridCell, Resident
 
 CELL_1 = "411104001001001"
@@ -60,6 +61,28 @@ def test_the_reveal_limit_comes_after_the_role_check(app, client, as_user, db, m
     response = client.post(f"/api/v1/residents/{_residents(db, 1)[0]}/reveal", json={"reason": "x"},
                            headers=as_user("grid_member"))
     assert response.status_code == 403
+
+
+def test_identity_number_lookups_are_limited_after_the_role_check_and_refusals_audited(app, client, as_user, db,
+                                                                                      monkeypatch):
+    """A lookup by full identity number says whether that number lives in the caller's scope: two
+    an hour here, the third refused (audited) whatever the number; a role without the read gets 403."""
+    monkeypatch.setitem(app.config, "LOOKUPS_PER_HOUR", 2)
+    member = as_user("grid_member")
+    for body17 in ("41110419850312123", "41110419900101002"):
+        number = body17 + check_character(body17)
+        assert client.post("/api/v1/residents/lookup", json={"id_number": number}, headers=member).status_code == 200
+    number = "41110419700101001" + check_character("41110419700101001")
+    _refused(client.post("/api/v1/residents/lookup", json={"id_number": number}, headers=member))
+    refusal = db.scalars(select(AuditEvent).where(AuditEvent.action == "resident.lookup_by_id_number",
+                                                  AuditEvent.outcome == "rejected")).one()
+    assert refusal.actor_username == "grid_member" and refusal.detail["reason"] == "too_many_requests"
+    assert number not in str(refusal.detail)
+    assert client.post("/api/v1/residents/lookup", json={"id_number": number},
+                       headers=as_user("grid_member_2")).status_code == 200  # a budget of their own
+    monkeypatch.setitem(app.config, "LOOKUPS_PER_HOUR", 0)
+    assert client.post("/api/v1/residents/lookup", json={"id_number": number},
+                       headers=as_user("resident")).status_code == 403
 
 
 EXPORTS = ["/api/v1/matters/export.xlsx", "/api/v1/matters/export.csv", "/api/v1/visits/export.xlsx",
