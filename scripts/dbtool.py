@@ -23,41 +23,54 @@ def derive(url: str, suffix: str) -> str:
     return parsed.set(database=f"{parsed.database}{suffix}").render_as_string(hide_password=False)
 
 
-def ensure_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
+def maintenance_url(url: str) -> str:
+    """The URL of the same server's "postgres" database, from which databases are made and dropped."""
     from sqlalchemy.engine import make_url
 
-    parsed = make_url(url)
-    name = parsed.database
-    if not name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise SystemExit(f"unsupported database name: {name!r}")
-    maintenance = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    conn = psycopg2.connect(maintenance)
+    return make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+
+
+def _on_maintenance(url: str, *statements) -> list:
+    """Run ``statements`` ((sql, params) pairs) in autocommit on the server of ``url``; the first row of each."""
+    import psycopg2
+
+    conn = psycopg2.connect(maintenance_url(url))
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-            if cur.fetchone() is None:
-                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            rows = []
+            for statement, params in statements:
+                cur.execute(statement, params)
+                rows.append(cur.fetchone() if cur.description else None)
+            return rows
     finally:
         conn.close()
+
+
+def database_exists(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    [row] = _on_maintenance(url, ("SELECT 1 FROM pg_database WHERE datname = %s", (make_url(url).database,)))
+    return row is not None
+
+
+def ensure_database(url: str) -> None:
+    from psycopg2 import sql
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    if not name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise SystemExit(f"unsupported database name: {name!r}")
+    if not database_exists(url):
+        _on_maintenance(url, (sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)), None))
 
 
 def drop_database(url: str) -> None:
-    import psycopg2
     from psycopg2 import sql
     from sqlalchemy.engine import make_url
 
-    parsed = make_url(url)
-    maintenance = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    conn = psycopg2.connect(maintenance)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(parsed.database)))
-    finally:
-        conn.close()
+    _on_maintenance(url, (sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+        sql.Identifier(make_url(url).database)), None))
 
 
 def conninfo(url: str) -> list[str]:

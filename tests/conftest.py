@@ -8,7 +8,9 @@ the next test. ``make test`` provides TEST_DATABASE_URL.
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 
 import pytest
 from alembic import command
@@ -29,6 +31,15 @@ def database_url_for_tests() -> str:
     if not url:
         pytest.exit("TEST_DATABASE_URL is not set: run the suite with `make test`", returncode=2)
     return url
+
+
+def pg_program(name: str) -> str:
+    """A PostgreSQL client program (pg_dump, pg_restore…): on PATH, else Debian's newest; the test is
+    skipped where none is installed."""
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    if found is None:
+        pytest.skip(f"{name} is not installed here")
+    return found
 
 
 def reset_schema(url: str) -> None:

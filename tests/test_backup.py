@@ -7,12 +7,12 @@ and missing roles are refused without touching anything. Every database made her
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import shutil
 import stat
 import subprocess
+from contextlib import contextmanager
 from hashlib import sha256
 from pathlib import Path
 
@@ -23,8 +23,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from models.grants import grant_app_role
-from scripts.dbtool import derive, drop_database, ensure_database
-from tests.conftest import database_url_for_tests
+from scripts.dbtool import database_exists, derive, drop_database, ensure_database
+from tests.conftest import database_url_for_tests, pg_program
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "backup.sh"
@@ -32,13 +32,6 @@ DUMP_NAME = re.compile(r"^gridgov-\d{8}T\d{6}Z\.dump$")
 # what the script reads from the environment: each run here says what it means
 SETTINGS = ("DATABASE_URL", "DATABASE_OWNER_URL", "RESTORE_DATABASE_URL", "RESTORE_FORCE", "BACKUP",
             "BACKUP_DIR", "BACKUP_KEEP", "PG_BIN")
-
-
-def _pg_tool(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
-    if found is None:
-        pytest.skip(f"{name} is not installed here")
-    return found
 
 
 def backup_sh(*args: str, **settings: str) -> subprocess.CompletedProcess:
@@ -56,10 +49,23 @@ def _role(conn: Connection, name: str) -> None:
         conn.execute(text(f'CREATE ROLE "{name}" NOLOGIN'))
 
 
-def _database_exists(url: str) -> bool:
-    admin = make_url(url).set(database="postgres").render_as_string(hide_password=False)
-    with _connect(admin) as conn:
-        return conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": make_url(url).database}).first() is not None
+@contextmanager
+def scratch_databases(*suffixes: str, role: str):
+    """Fresh databases named <test db><suffix> (dropped first, if a failed run left them) and a role
+    <test db>_<role>, all dropped afterwards however the block ends; yields their URLs and the role."""
+    test_url = database_url_for_tests()
+    urls = [derive(test_url, suffix) for suffix in suffixes]
+    role_name = f"{make_url(test_url).database}_{role}"
+    try:
+        for url in urls:
+            drop_database(url)
+        yield urls, role_name
+    finally:
+        for url in urls:
+            drop_database(url)
+        with _connect(test_url) as conn:
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role_name}"'))
+            conn.commit()
 
 
 def _normal(definition: str | None) -> str:
@@ -133,36 +139,29 @@ def round_trip(app, tmp_path_factory):
     """The demo copied into <test db>_bsrc_test with the app role's grants, `backup.sh backup` of it,
     and `backup.sh restore` into the fresh <test db>_brestored_test."""
     test_url = database_url_for_tests()
-    source, restored = derive(test_url, "_bsrc_test"), derive(test_url, "_brestored_test")
-    app_role = f"{make_url(test_url).database}_app"
-    for url in (source, restored):
-        drop_database(url)
-    ensure_database(source)
-    with _connect(source) as conn:
-        _role(conn, app_role)
-        conn.commit()
-    dump = subprocess.Popen([_pg_tool("pg_dump"), "--format=custom", test_url], stdout=subprocess.PIPE)
-    subprocess.run([_pg_tool("pg_restore"), "--single-transaction", "--exit-on-error", "--dbname", source],
-                   stdin=dump.stdout, check=True)
-    assert dump.wait() == 0
-    with _connect(source) as conn:
-        grant_app_role(conn, app_role)
-        conn.execute(text("INSERT INTO audit_events (action, outcome) VALUES ('backup.test', 'success')"))
-        conn.commit()
+    with scratch_databases("_bsrc_test", "_brestored_test", role="app") as ((source, restored), app_role):
+        ensure_database(source)
+        with _connect(source) as conn:
+            _role(conn, app_role)
+            conn.commit()
+        dump = subprocess.Popen([pg_program("pg_dump"), "--format=custom", test_url], stdout=subprocess.PIPE)
+        subprocess.run([pg_program("pg_restore"), "--single-transaction", "--exit-on-error", "--dbname", source],
+                       stdin=dump.stdout, check=True)
+        assert dump.wait() == 0
+        with _connect(source) as conn:
+            grant_app_role(conn, app_role)
+            conn.execute(text("INSERT INTO audit_events (action, outcome) VALUES ('backup.test', 'success')"))
+            conn.commit()
 
-    backups = tmp_path_factory.mktemp("backups") / "nested"  # created by the script
-    made = backup_sh("backup", DATABASE_OWNER_URL=source, BACKUP_DIR=str(backups))
-    assert made.returncode == 0, made.stderr
-    dump_path = Path(made.stdout.strip())
-    loaded = backup_sh("restore", DATABASE_OWNER_URL=source, RESTORE_DATABASE_URL=restored, BACKUP_DIR=str(backups))
-    assert loaded.returncode == 0, loaded.stderr
-    yield {"source": source, "restored": restored, "dump": dump_path, "app_role": app_role,
-           "rows": table_contents(source), "schema": schema_of(source)}  # the source's, which nothing changes
-    for url in (source, restored):
-        drop_database(url)
-    with _connect(test_url) as conn:
-        conn.execute(text(f'DROP ROLE IF EXISTS "{app_role}"'))
-        conn.commit()
+        backups = tmp_path_factory.mktemp("backups") / "nested"  # created by the script
+        made = backup_sh("backup", DATABASE_OWNER_URL=source, BACKUP_DIR=str(backups))
+        assert made.returncode == 0, made.stderr
+        dump_path = Path(made.stdout.strip())
+        loaded = backup_sh("restore", DATABASE_OWNER_URL=source, RESTORE_DATABASE_URL=restored,
+                           BACKUP_DIR=str(backups))
+        assert loaded.returncode == 0, loaded.stderr
+        yield {"source": source, "restored": restored, "dump": dump_path, "app_role": app_role,
+               "rows": table_contents(source), "schema": schema_of(source)}  # the source's, which nothing changes
 
 
 def test_the_dump_is_private_and_checksummed(round_trip):
@@ -279,13 +278,8 @@ def test_a_restore_over_a_database_in_use_must_be_forced_and_is_all_or_nothing(r
 def test_pruning_the_newest_by_default_and_roles_that_are_gone(app, tmp_path):
     """BACKUP_KEEP keeps the newest dumps; restore takes the newest; a dump whose roles the server
     no longer has is refused before anything is created."""
-    test_url = database_url_for_tests()
-    small, target = derive(test_url, "_bgone_test"), derive(test_url, "_bgone2_test")
-    gone = f"{make_url(test_url).database}_gone"
-    for url in (small, target):
-        drop_database(url)
-    ensure_database(small)
-    try:
+    with scratch_databases("_bgone_test", "_bgone2_test", role="gone") as ((small, target), gone):
+        ensure_database(small)
         with _connect(small) as conn:
             _role(conn, gone)
             conn.execute(text("CREATE TABLE notes (id int PRIMARY KEY, body text)"))
@@ -311,10 +305,4 @@ def test_pruning_the_newest_by_default_and_roles_that_are_gone(app, tmp_path):
         assert refused.returncode != 0, refused.stderr
         assert f"checksum verified: {tmp_path / newest}" in refused.stderr  # the newest, not the 2020 ones
         assert f"roles this server does not have: {gone}" in refused.stderr
-        assert not _database_exists(target)
-    finally:
-        for url in (small, target):
-            drop_database(url)
-        with _connect(test_url) as conn:
-            conn.execute(text(f'DROP ROLE IF EXISTS "{gone}"'))
-            conn.commit()
+        assert not database_exists(target)

@@ -3,29 +3,19 @@ number and none of the sealed details, only their ciphertexts. Run over the comm
 
 from __future__ import annotations
 
-import glob
 import re
-import shutil
 import subprocess
 
-import pytest
-
 from api.population.identity import InvalidIdNumber, validate_id_number
+from tests.conftest import pg_program
 
 TABLES = ("residents", "followed_persons", "follow_ups", "disputes", "mediation_sessions", "audit_events", "visits",
           "matters", "matter_events", "households")
 
 
-def _pg_dump() -> str:
-    found = shutil.which("pg_dump") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_dump"), reverse=True)), None)
-    if found is None:
-        pytest.skip("pg_dump is not installed here")
-    return found
-
-
 def test_a_dump_shows_no_identity_number_or_sealed_detail(app):
     url = app.config["DATABASE_URL"].replace("postgresql+psycopg2://", "postgresql://")
-    args = [_pg_dump(), "--data-only", "--no-owner", *(f"--table={t}" for t in TABLES), url]
+    args = [pg_program("pg_dump"), "--data-only", "--no-owner", *(f"--table={t}" for t in TABLES), url]
     dump = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     assert "COPY public.residents" in dump and len(dump) > 100_000  # the demo's people are in it, sealed
     assert _identity_numbers(dump) == []
