@@ -43,23 +43,10 @@ PWFILE="$BASE/password"
 APP_ROLE=gridgov_app
 APP_PWFILE="$BASE/app_password"
 
-log() { printf '[pg] %s\n' "$*" >&2; }
-die() { printf '[pg] error: %s\n' "$*" >&2; exit 1; }
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@";
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@";
-  else return 1; fi
-}
-
-apt_install() {
-  log "installing Debian packages: $*"
-  mkdir -p "$ROOT/var"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >>"$ROOT/var/apt.log" 2>&1 \
-    || die "cannot run apt-get (not root, no password-less sudo). Install $* yourself, or set DATABASE_URL to a PostgreSQL server with PostGIS."
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$ROOT/var/apt.log" 2>&1 \
-    || { tail -n 20 "$ROOT/var/apt.log" >&2; die "apt-get install $* failed (log: var/apt.log)"; }
-}
+TAG=pg
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
+NO_APT="set DATABASE_URL to a PostgreSQL server with PostGIS."
 
 # Newest PostgreSQL server installed, as its major version.
 server_version() {
@@ -76,14 +63,12 @@ ensure_packages() {
   local ver
   ver=$(server_version)
   if [ -z "$ver" ]; then
-    command -v apt-get >/dev/null || die "no PostgreSQL server found and no apt-get: set DATABASE_URL"
-    apt_install postgresql
+    apt_install "$NO_APT" postgresql
     ver=$(server_version)
     [ -n "$ver" ] || die "PostgreSQL server still missing after install"
   fi
   if [ ! -f "/usr/share/postgresql/$ver/extension/postgis.control" ]; then
-    command -v apt-get >/dev/null || die "PostGIS for PostgreSQL $ver is missing and there is no apt-get: set DATABASE_URL"
-    apt_install "postgresql-$ver-postgis-3"
+    apt_install "$NO_APT" "postgresql-$ver-postgis-3"
     [ -f "/usr/share/postgresql/$ver/extension/postgis.control" ] || die "PostGIS still missing after install"
   fi
   BIN="/usr/lib/postgresql/$ver/bin"
@@ -136,9 +121,7 @@ init_cluster() {
   make_cluster_dir
   [ -f "$PGDATA/PG_VERSION" ] && return 0  # the link was missing, the cluster was there
   umask 077
-  if [ ! -s "$PWFILE" ]; then
-    head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$PWFILE"
-  fi
+  new_secret "$PWFILE"
   as_owner mkdir -p "$PGDATA" "$RUN"
   local tmp_pw="$RUN/initdb-pw"
   as_owner tee "$tmp_pw" >/dev/null < "$PWFILE"
@@ -173,9 +156,7 @@ psql_admin() {
 }
 
 ensure_app_role() {
-  if [ ! -s "$APP_PWFILE" ]; then
-    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$APP_PWFILE")
-  fi
+  new_secret "$APP_PWFILE"
   if [ -z "$(psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$APP_ROLE'")" ]; then
     log "creating the application role $APP_ROLE"
     psql_admin -c "CREATE ROLE $APP_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '$(cat "$APP_PWFILE")'"

@@ -17,28 +17,22 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BASE="$ROOT/var/redis"
 PORT="${GRIDGOV_REDIS_PORT:-56379}"
 PWFILE="$BASE/password"
-CONF="$BASE/redis.conf"
-PIDFILE="$BASE/redis.pid"
-LOGFILE="$BASE/redis.log"
+# one server per port: a second one (another GRIDGOV_REDIS_PORT) never takes the first's pid file
+CONF="$BASE/redis-$PORT.conf"
+PIDFILE="$BASE/redis-$PORT.pid"
+LOGFILE="$BASE/redis-$PORT.log"
+# (a server started before the files were per port keeps running under the new names)
+if [ -s "$BASE/redis.pid" ] && [ ! -e "$PIDFILE" ] && grep -qx "port $PORT" "$BASE/redis.conf" 2>/dev/null; then
+  mv "$BASE/redis.pid" "$PIDFILE"
+fi
 
-log() { printf '[redis] %s\n' "$*" >&2; }
-die() { printf '[redis] error: %s\n' "$*" >&2; exit 1; }
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@";
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@";
-  else return 1; fi
-}
+TAG=redis
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
 ensure_packages() {
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null && return 0
-  command -v apt-get >/dev/null || die "redis-server is missing and there is no apt-get: install Redis, or set TEST_REDIS_URL"
-  log "installing Debian's redis-server"
-  mkdir -p "$ROOT/var"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >>"$ROOT/var/apt.log" 2>&1 \
-    || die "cannot run apt-get (not root, no password-less sudo). Install redis-server yourself, or set TEST_REDIS_URL."
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server \
-    >>"$ROOT/var/apt.log" 2>&1 || { tail -n 20 "$ROOT/var/apt.log" >&2; die "apt-get install redis-server failed (log: var/apt.log)"; }
+  apt_install "set TEST_REDIS_URL to a Redis server." redis-server
   command -v redis-server >/dev/null || die "redis-server still missing after install"
 }
 
@@ -54,9 +48,7 @@ is_running() {
 write_config() {
   mkdir -p "$BASE"
   chmod 700 "$BASE"
-  if [ ! -s "$PWFILE" ]; then
-    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$PWFILE")
-  fi
+  new_secret "$PWFILE"
   (umask 077; cat > "$CONF" <<CONF
 # GridGov's private Redis (scripts/redis.sh); rewritten on every start
 bind 127.0.0.1
