@@ -132,9 +132,14 @@ backup() {
       [ -n "$old" ] || continue
       log "pruning $old (BACKUP_KEEP=$keep)"
       rm -f "$BACKUP_DIR/$old" "$BACKUP_DIR/$old.sha256"
-    done < <(cd "$BACKUP_DIR" && ls -1 | grep -E "^$PREFIX-[0-9]{8}T[0-9]{6}Z\.dump\$" | sort -r | tail -n +$((keep + 1)))
+    done < <(dumps_newest_first | tail -n +$((keep + 1)))
   fi
   printf '%s\n' "$final"
+}
+
+# The names of this script's dumps in BACKUP_DIR, the newest first (their names sort by time).
+dumps_newest_first() {
+  (cd "$BACKUP_DIR" 2>/dev/null && ls -1 | grep -E "^$PREFIX-[0-9]{8}T[0-9]{6}Z\.dump\$" | sort -r) || true
 }
 
 # The dump's content matches the checksum taken when it was written.
@@ -148,8 +153,8 @@ verify() {
   log "checksum verified: $dump"
 }
 
-# Roles the dump names: `owners` (of its objects), or `grants` (those and the ones given privileges),
-# PUBLIC aside, one a line.
+# Roles a dump's schema script ($1, from pg_restore --schema-only) names: `owners` (of its objects),
+# or `grants` (those and the ones given privileges), PUBLIC aside, one a line.
 dump_roles() {
   # each expression reads the line as it was (h: keep it, g: take it back)
   local pattern='h;s/^ALTER .* OWNER TO (.+);$/\1/p'
@@ -157,7 +162,7 @@ dump_roles() {
     pattern="$pattern;"'g;s/^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES) .* (TO|FROM) (.+);$/\3/p'
     pattern="$pattern;"'g;s/^ALTER DEFAULT PRIVILEGES FOR ROLE ([^ ]+) .*/\1/p'
   fi
-  "$BIN/pg_restore" --schema-only --file=- "$1" | sed -nE "$pattern" \
+  sed -nE "$pattern" "$1" \
     | sed -E 's/ WITH GRANT OPTION$//; s/^"(.*)"$/\1/' | { grep -vx PUBLIC || true; } | sort -u
 }
 
@@ -179,7 +184,7 @@ user_objects() {
 restore() {
   local dump=${1:-${BACKUP:-}}
   if [ -z "$dump" ]; then
-    dump=$(cd "$BACKUP_DIR" 2>/dev/null && ls -1 | grep -E "^$PREFIX-[0-9]{8}T[0-9]{6}Z\.dump\$" | sort | tail -n 1 || true)
+    dump=$(dumps_newest_first | head -n 1)
     [ -n "$dump" ] || die "no $PREFIX-*.dump in $BACKUP_DIR: give BACKUP=path"
     dump="$BACKUP_DIR/$dump"
   else
@@ -199,8 +204,9 @@ restore() {
   # Ownership and grants are restored as dumped, so their roles must exist (they belong to the cluster,
   # not to the dump), and the restoring role must be able to act as the owners.
   local missing roles owners
-  roles=$(dump_roles "$dump" grants | paste -sd, -)
-  owners=$(dump_roles "$dump" owners | paste -sd, -)
+  "$BIN/pg_restore" --schema-only --file="$WORK/schema.sql" "$dump"
+  roles=$(dump_roles "$WORK/schema.sql" grants | paste -sd, -)
+  owners=$(dump_roles "$WORK/schema.sql" owners | paste -sd, -)
   missing=$(psql_at "$ADMIN_URL" -v roles="$roles" <<'SQL'
 SELECT string_agg(r, ', ' ORDER BY r) FROM unnest(string_to_array(:'roles', ',')) AS r
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r);
