@@ -91,6 +91,28 @@ def cells_of(row: Row):
             yield account, "out"
 
 
+def _send(row: Row, cell: Cell, connection, expected, case=None, bad_token: str | None = None) -> Outcome:
+    """Build the cell's request (committing what placeholders made), send it inside a savepoint
+    that is rolled back afterwards, and judge the answer against ``expected``."""
+    world = cell.world
+    with world.app.app_context():
+        request = _request(row, cell, case)
+        if bad_token is not None:
+            request["headers"] = {**request["headers"], **world.bad_headers(bad_token)}
+        db_session.commit()
+        db_session.remove()
+    savepoint = connection.begin_nested()
+    try:
+        response = world.client.open(**request)
+        outcome = _judge(row, cell, expected, response, case,
+                         token=None if bad_token is None else f"{bad_token} token")
+        response.close()
+        return outcome
+    finally:
+        db_session.remove()
+        savepoint.rollback()
+
+
 def run_row(row: Row, world, connection) -> list[Outcome]:
     outcomes = []
     for account, where in cells_of(row):
@@ -99,18 +121,7 @@ def run_row(row: Row, world, connection) -> list[Outcome]:
             continue
         caller, side = placement(account, where) if account != ANONYMOUS else (ANONYMOUS, "A")
         cell = Cell(world=world, account=account, where=where, caller=caller, side=side)
-        with world.app.app_context():
-            request = _request(row, cell)
-            db_session.commit()
-            db_session.remove()
-        savepoint = connection.begin_nested()
-        try:
-            response = world.client.open(**request)
-            outcomes.append(_judge(row, cell, expected, response))
-            response.close()
-        finally:
-            db_session.remove()
-            savepoint.rollback()
+        outcomes.append(_send(row, cell, connection, expected))
     if row.allow != PUBLIC:
         outcomes.append(_bad_token(row, world, connection))
     return outcomes
@@ -121,21 +132,7 @@ def _bad_token(row: Row, world, connection) -> Outcome:
     in turn by operation): 401."""
     kind = BAD_TOKENS[sum(map(ord, row.op)) % len(BAD_TOKENS)]  # the same operation, the same kind, every run
     cell = Cell(world=world, account=ANONYMOUS, where="in", caller=ANONYMOUS, side="A")
-    with world.app.app_context():
-        request = _request(row, cell)
-        request["headers"] = {**request["headers"], **world.bad_headers(kind)}
-        db_session.commit()
-        db_session.remove()
-    savepoint = connection.begin_nested()
-    try:
-        response = world.client.open(**request)
-        outcome = _judge(row, cell, 401, response, token=f"{kind} token")
-        response.close()
-        return outcome
-    finally:
-        db_session.remove()
-        savepoint.rollback()
-
+    return _send(row, cell, connection, 401, bad_token=kind)
 
 
 def run_cases(row: Row, world, connection) -> list[Outcome]:
@@ -148,21 +145,9 @@ def run_cases(row: Row, world, connection) -> list[Outcome]:
             cell = Cell(world=world, account=account, where="in", caller=account, side=placement(account, "in")[1])
             if not world.has_outside(account, _out_kinds(case)):
                 continue
-            with world.app.app_context():
-                request = _request(row, cell, case)
-                db_session.commit()
-                db_session.remove()
-            savepoint = connection.begin_nested()
-            try:
-                response = world.client.open(**request)
-                expected = case.expect.get(account, case.expect.get("*")) if isinstance(case.expect, dict) \
-                    else case.expect
-                outcome = _judge(row, cell, expected, response, case)
-                outcomes.append(outcome)
-                response.close()
-            finally:
-                db_session.remove()
-                savepoint.rollback()
+            expected = case.expect.get(account, case.expect.get("*")) if isinstance(case.expect, dict) \
+                else case.expect
+            outcomes.append(_send(row, cell, connection, expected, case))
     return outcomes
 
 
