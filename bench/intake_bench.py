@@ -39,15 +39,10 @@ from api.auth import passwords
 from bench.generate import generate_places
 from bench.grid_bench import RESULTS, reset
 from config import TestingConfig
+from scripts.serving import free_port, gunicorn_command
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Bench-pass-2026"
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def worker_rss_mb(master_pid: int) -> list[float]:
@@ -64,10 +59,10 @@ def worker_rss_mb(master_pid: int) -> list[float]:
 @contextmanager
 def serving(app: str, env: dict, log: Path):
     """gunicorn with GridGov's own settings serving ``app``; yields the base URL and the master's pid."""
-    port = _free_port()
+    port = free_port()
     full = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port)}
     with open(log, "ab") as out:
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--config", "config/gunicorn.py", app],
+        proc = subprocess.Popen(gunicorn_command(app),
                                 cwd=ROOT, env=full, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30

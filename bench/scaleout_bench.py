@@ -36,7 +36,8 @@ import psycopg2
 
 from bench.generate import generate_places
 from bench.grid_bench import RESULTS, reset
-from bench.intake_bench import ROOT, _free_port, _tokens, _users, serving, wrk
+from bench.intake_bench import ROOT, _tokens, _users, serving, wrk
+from scripts.serving import free_port
 
 NGINX_CONF = """
 worker_processes 1;
@@ -72,7 +73,7 @@ http {{
 @contextmanager
 def nginx(work: Path, backends: list[str]):
     """Debian's nginx in the foreground with its own prefix, balancing round-robin over ``backends``."""
-    port = _free_port()
+    port = free_port()
     (work / "nginx.conf").write_text(NGINX_CONF.format(work=work, port=port, a=backends[0].rsplit(":", 1)[1],
                                                        b=backends[1].rsplit(":", 1)[1]))
     binary = shutil.which("nginx") or "/usr/sbin/nginx"

@@ -42,7 +42,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -54,6 +53,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg2
+
+from scripts.serving import free_port, gunicorn_command, healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "crash-test"
@@ -148,8 +149,7 @@ class Server:
     def start(self) -> float:
         began = time.monotonic()
         with open(self.log_path, "ab") as out:
-            self.proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--config",
-                                          "config/gunicorn.py", "wsgi:app"], cwd=ROOT, env=self.env,
+            self.proc = subprocess.Popen(gunicorn_command(), cwd=ROOT, env=self.env,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 90
         while not self.healthy():
@@ -159,12 +159,7 @@ class Server:
         return time.monotonic() - began
 
     def healthy(self) -> bool:
-        try:
-            with closing(http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)) as conn:
-                conn.request("GET", "/healthz")
-                return conn.getresponse().status == 200
-        except (OSError, http.client.HTTPException):
-            return False
+        return healthy(self.port)
 
     def workers(self) -> list[int]:
         pid = self.proc.pid
@@ -245,12 +240,6 @@ def _error(raw: bytes) -> str | None:
         return json.loads(raw).get("error")
     except (ValueError, AttributeError):
         return None
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- the clients ----------------------------------------------------------------------------------

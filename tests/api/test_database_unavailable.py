@@ -16,8 +16,8 @@ from api.errors import database_unavailable
 from api.matters import service
 from models import AuditEvent
 from models.db import get_engine
+from scripts.serving import free_port
 from tests.api.matter_helpers import inside
-from tests.live_server import free_port
 
 
 def _error(statement, url=None) -> DBAPIError:

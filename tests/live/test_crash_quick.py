@@ -18,8 +18,8 @@ from collections import Counter, defaultdict, deque
 import psycopg2
 
 from scripts import crash_test
+from scripts.serving import free_port
 from tests.live import libpq_dsn
-from tests.live_server import free_port
 
 
 def _clean(dsn: str, mark: str, keys: list[str]) -> None:
