@@ -179,6 +179,7 @@ class Import(MethodView):
     @blp.arguments(ImportArgsSchema, location="query")
     @blp.arguments(FeatureCollectionSchema)
     @blp.response(200, ImportResultSchema)
+    @blp.alt_response(413, schema=ErrorSchema, description="Over 32 MiB, or over IMPORT_MAX_FEATURES features (too_many_items)")
     def post(self, args, body):
         """Import a GeoJSON FeatureCollection of places, all or nothing.
 

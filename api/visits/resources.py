@@ -10,7 +10,7 @@ from flask_smorest import Page
 
 from api import audit, ledger, ratelimit
 from api.context import actor, authenticated, cipher, scope
-from api.extensions import PLACE_FIGURES_MAX, Blueprint, rows_page, view_page
+from api.extensions import PLACE_FIGURES_MAX, Blueprint, ErrorSchema, rows_page, view_page
 from api.geo.fields import point_out
 from api.idempotency import commit, idempotent
 from api.limits import cap_items
@@ -51,6 +51,7 @@ class Sync(MethodView):
     @idempotent
     @blp.arguments(SyncSchema)
     @blp.response(200, SyncAnswerSchema)
+    @blp.alt_response(413, schema=ErrorSchema, description=f"Over {MAX_BATCH} visits in one batch (too_many_items)")
     def post(self, body):
         """Push visits recorded offline, in one go or several, repeats included: one result per
         visit (`created`, `updated`, `unchanged`, or `rejected` with its reason); a rejected visit
