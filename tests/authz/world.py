@@ -25,11 +25,10 @@ import jwt
 from flask import current_app
 from geoalchemy2.shape import to_shape
 from PIL import Image
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
-from api.auth import tokens
+from api.auth.service import AuthSettings, start_session
 from models import (
-    AuthSession,
     Building,
     Compound,
     Dispatch,
@@ -47,7 +46,6 @@ from models import (
     Petition,
     Photo,
     Place,
-    RefreshToken,
     Resident,
     Responder,
     Role,
@@ -159,26 +157,15 @@ class World:
         return {"Authorization": f"Bearer {token}"}
 
     def _mint(self, users, prefix: str = "") -> None:
-        config = current_app.config
+        """A live session per user, opened as a login opens one (api.auth.service.start_session)."""
+        settings = AuthSettings.from_config(current_app.config)
         now = datetime.now(UTC)
         for user in users:
-            session_id = uuid.uuid4()
-            refresh = tokens.new_refresh_token()
-            db_session.execute(insert(AuthSession).values(
-                id=session_id, user_id=user.id, created_at=now, last_refreshed_at=now,
-                expires_at=now + timedelta(seconds=config["REFRESH_SESSION_TTL"]),
-                idle_expires_at=now + timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]), ip="127.0.0.1",
-                user_agent="authz-matrix"))
-            db_session.execute(insert(RefreshToken).values(token_hash=tokens.hash_refresh_token(refresh),
-                                                           session_id=session_id, issued_at=now))
-            access = tokens.issue_access_token(secret=config["SECRET_KEY"], user_id=user.id, session_id=session_id,
-                                               role=user.role.value, ttl=config["ACCESS_TOKEN_TTL"], now=now)
+            issued = start_session(db_session, user, settings, ip="127.0.0.1", user_agent="authz-matrix", now=now)
             name = prefix + user.username.removeprefix("twin_")
-            self._headers[name] = {"Authorization": f"Bearer {access}"}
-            self._claims[name] = {"iss": tokens.ISSUER, "sub": str(user.id), "sid": str(session_id),
-                                  "role": user.role.value, "typ": "access", "iat": int(now.timestamp()),
-                                  "exp": int((now + timedelta(seconds=config["ACCESS_TOKEN_TTL"])).timestamp())}
-            self._refresh[name] = refresh
+            self._headers[name] = {"Authorization": f"Bearer {issued.access_token}"}
+            self._claims[name] = jwt.decode(issued.access_token, options={"verify_signature": False})
+            self._refresh[name] = issued.refresh_token
         db_session.commit()
 
     def second_district(self) -> dict:
