@@ -1,9 +1,9 @@
 """``Idempotency-Key`` on creates a phone may retry (Stripe's design; the IETF httpapi draft).
 
 Same key + same request → the first answer again (header ``Idempotent-Replayed: true``); same key +
-another request → 422; the same key sent again while the first is still running → both run, one
-commits, the other answers with the first's answer (see :func:`idempotent`). Keys are per
-user and kept ``IDEMPOTENCY_TTL`` seconds (24 h at least). The key's row commits in the same
+another request → 422; the same key sent again while the first is still running → 409
+``idempotency_in_progress`` (the client retries later and gets the first's answer; see
+:func:`idempotent`). Keys are per user and kept ``IDEMPOTENCY_TTL`` seconds (24 h at least). The key's row commits in the same
 transaction as the business row, its audit row and its outbox row, so a crash cannot separate them.
 """
 
@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Response, current_app, g, request
 from flask_smorest.utils import deepupdate
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from api.context import actor
@@ -72,6 +72,18 @@ def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
     return replay
 
 
+def lock_id(user_id, key: str) -> int:
+    """The advisory lock (a signed 64-bit number) that a request with this user's key holds while it runs."""
+    digest = hashlib.sha256(f"idempotency\n{user_id}\n{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _claim(user_id, key: str) -> bool:
+    """Take the key's advisory lock for this transaction (released by its commit or rollback, or by
+    the connection's end if the process dies): False when another request with the key holds it."""
+    return bool(db_session.execute(select(func.pg_try_advisory_xact_lock(lock_id(user_id, key)))).scalar())
+
+
 def _stored(user_id, key: str) -> IdempotencyKey | None:
     return db_session.scalars(select(IdempotencyKey).where(
         IdempotencyKey.user_id == user_id, IdempotencyKey.key == key,
@@ -81,11 +93,14 @@ def _stored(user_id, key: str) -> IdempotencyKey | None:
 def idempotent(view):
     """Decorate a create (inside ``@authenticated``): honour the ``Idempotency-Key`` header.
 
-    Two statements around the view: the key's live row is read first (a retry is answered from
-    it); the view's writes and the key's row with its answer then commit together, the row
-    inserted last. Two first uses of one key at once both run the view, but only one can insert
-    the key (its primary key): the other waits for it at that insert, rolls its own writes back
-    and replays the winner's answer. A key whose row has expired is used afresh."""
+    First the key's advisory lock is taken for the request's transaction: a request with the same
+    key still running holds it, and the retry answers 409 ``idempotency_in_progress`` at once
+    (RELIABILITY.md; the IETF draft's rule). Then the key's live row is read (a retry is answered
+    from it); the view's writes and the key's row with its answer commit together, the row
+    inserted last. Should two first uses still overlap (a view that commits early releases the
+    lock), only one can insert the key (its primary key): the other waits for it at that insert,
+    rolls its own writes back and replays the winner's answer. A key whose row has expired is used
+    afresh."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -96,6 +111,8 @@ def idempotent(view):
             raise ValidationFailed({HEADER: [("须为 1～100 个可见 ASCII 字符。", "1 to 100 visible ASCII characters.")]})
         user_id = actor().id
         fingerprint = _fingerprint()
+        if not _claim(user_id, key):
+            raise Conflict("idempotency_in_progress")
         stored = _stored(user_id, key)
         if stored is not None:
             return _replay(stored, fingerprint)
@@ -129,6 +146,7 @@ def idempotent(view):
     wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))
     wrapper._apidoc["manual_doc"] = deepupdate(deepcopy(wrapper._apidoc.get("manual_doc", {})), {"parameters": [{
         "in": "header", "name": HEADER, "required": False, "schema": {"type": "string", "maxLength": 100},
-        "description": "Retry-safe create: the same key and body replay the first answer; another body → 422.",
+        "description": "Retry-safe create: the same key and body replay the first answer; another body → 422; "
+                       "the same key while the first request is still running → 409.",
     }]})
     return wrapper
