@@ -26,7 +26,8 @@ the exit status is 1 when an invariant fails.
 It runs on a PostgreSQL cluster of its own (var/crash-pg, port CRASH_PG_PORT, default 55439; see
 scripts/pg.sh GRIDGOV_PG_DIR), with a fresh database each run, so stopping it never touches the
 cluster of ``make run``. The server's limits are raised for the test (LOGIN_RATE_PER_MINUTE,
-MATTER_REPORTS_PER_HOUR): a few users send thousands of reports, and a 429 is not what is tested.
+MATTER_REPORTS_PER_HOUR, SUBMISSIONS_PER_HOUR): a few users send thousands of reports and visit
+batches, and a 429 is not what is tested.
 
     python -m scripts.crash_test                 (make crash-test; CRASH_CYCLES=20 for a quick run)
 
@@ -680,7 +681,8 @@ def main() -> int:
     env = {**os.environ, "GRIDGOV_ENV": "development", "DATABASE_URL": db.app_url, "DATABASE_OWNER_URL": db.owner_url,
            "HOST": "127.0.0.1", "PORT": str(free_port()), "WEB_CONCURRENCY": str(workers),
            # raised for the test: a few users send thousands of requests; a 429 is not what is tested
-           "LOGIN_RATE_PER_MINUTE": "1000000", "MATTER_REPORTS_PER_HOUR": "100000000"}
+           "LOGIN_RATE_PER_MINUTE": "1000000", "MATTER_REPORTS_PER_HOUR": "100000000",
+           "SUBMISSIONS_PER_HOUR": "100000000"}
     server = Server(env, server_log)
     tally, ledger, stop, queue, drain_deadline = Tally(), [], threading.Event(), deque(), [float("inf")]
     faults: Counter = Counter({"worker_kills": 0, "master_group_kills": 0, "master_alone_kills": 0,
