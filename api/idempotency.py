@@ -3,8 +3,9 @@
 Same key + same request → the first answer again (header ``Idempotent-Replayed: true``); same key +
 another request → 422; the same key sent again while the first is still running → 409
 ``idempotency_in_progress`` (the client retries later and gets the first's answer; see
-:func:`idempotent`). Keys are per user and kept ``IDEMPOTENCY_TTL`` seconds (24 h at least). The key's row commits in the same
-transaction as the business row, its audit row and its outbox row, so a crash cannot separate them.
+:func:`idempotent`). Keys are per user and kept ``IDEMPOTENCY_TTL`` seconds (24 h at least). The
+key's row commits in the same transaction as the business row, its audit row and its outbox row,
+so a crash cannot separate them.
 """
 
 from __future__ import annotations
