@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -109,7 +108,6 @@ class RedisCounter:
         self.fallback = fallback or DatabaseCounter()
         self.retry_seconds = retry_seconds
         self._down_until = 0.0
-        self._lock = threading.Lock()
 
     @staticmethod
     def redis_key(key: str, window_start: int) -> str:
@@ -122,8 +120,7 @@ class RedisCounter:
                     keys=[self.redis_key(key, window_start), self.redis_key(key, window_start - window_seconds)],
                     args=[limit, repr(weight), 2 * window_seconds])
             except self._errors as exc:
-                with self._lock:
-                    self._down_until = time.monotonic() + self.retry_seconds
+                self._down_until = time.monotonic() + self.retry_seconds
                 log.warning("rate limits: Redis did not answer (%s: %s); counting in the database for %g s",
                             type(exc).__name__, exc, self.retry_seconds)
             else:

@@ -22,6 +22,7 @@ while a listed origin reads through CORS.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 
@@ -41,6 +42,7 @@ CORS_MAX_AGE = 600  # seconds a browser may keep a preflight's answer (Chromium 
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 
 
+@functools.lru_cache(maxsize=4)  # the page is the same on every request
 def docs_policy(page: bytes) -> str:
     """The Swagger UI page: its scripts and styles from this origin (GridGov serves them), the
     start-up script inline in the page allowed by its hash, inline styles (Swagger UI sets them),

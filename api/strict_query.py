@@ -10,13 +10,11 @@ cell, and look like success.
 
 from __future__ import annotations
 
-import re
-
 from flask import Flask, current_app, request
+from flask_smorest.spec.plugins import FlaskPlugin
 
 from api.errors import ValidationFailed
 
-_RULE_PARAM = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 _UNKNOWN = "Unknown field."  # marshmallow's own message: translated by api.i18n like body fields
 
 
@@ -34,15 +32,29 @@ def _declared(app: Flask) -> dict[tuple[str, str], frozenset[str]]:
     return declared
 
 
+def _by_rule(app: Flask) -> dict[tuple[str, str], frozenset[str]]:
+    """``(Flask rule, METHOD) → query parameter names``, for the rules that are operations of the
+    document (not the console's pages, Open311 or the health checks): one dict lookup a request."""
+    declared = _declared(app)
+    found = {}
+    for rule in app.url_map.iter_rules():
+        path = FlaskPlugin.flaskpath2openapi(rule.rule)
+        for method in rule.methods or ():
+            names = declared.get((path, method))
+            if names is not None:
+                found[(rule.rule, method)] = names
+    return found
+
+
 def refuse_unknown_query_parameters() -> None:
     if not request.args or request.url_rule is None:
         return
-    cache = current_app.extensions.get("gridgov.query_names")
-    if cache is None:
-        cache = current_app.extensions["gridgov.query_names"] = _declared(current_app)
+    by_rule = current_app.extensions.get("gridgov.query_names")
+    if by_rule is None:
+        by_rule = current_app.extensions["gridgov.query_names"] = _by_rule(current_app)
     method = "GET" if request.method == "HEAD" else request.method
-    names = cache.get((_RULE_PARAM.sub(r"{\1}", request.url_rule.rule), method))
-    if names is None:  # not an operation of the document (console pages, Open311, health)
+    names = by_rule.get((request.url_rule.rule, method))
+    if names is None:  # not an operation of the document
         return
     unknown = sorted(set(request.args) - names)
     if unknown:

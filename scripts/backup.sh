@@ -31,8 +31,9 @@ PY="$ROOT/.venv/bin/python"
 [ -x "$PY" ] || PY=python3
 PREFIX=gridgov
 
-log() { printf '[backup] %s\n' "$*" >&2; }
-die() { printf '[backup] error: %s\n' "$*" >&2; exit 1; }
+TAG=backup
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
 # A path as the caller meant it (relative to where they ran us, not to the checkout).
 absolute() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$CALLER_PWD" "$1" ;; esac; }

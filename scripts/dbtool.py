@@ -30,19 +30,16 @@ def maintenance_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
 
 
-def _on_maintenance(url: str, *statements) -> list:
-    """Run ``statements`` ((sql, params) pairs) in autocommit on the server of ``url``; the first row of each."""
+def _on_maintenance(url: str, statement, params=None):
+    """Run ``statement`` in autocommit on the server of ``url``; its first row, if it returns rows."""
     import psycopg2
 
     conn = psycopg2.connect(maintenance_url(url))
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
-            rows = []
-            for statement, params in statements:
-                cur.execute(statement, params)
-                rows.append(cur.fetchone() if cur.description else None)
-            return rows
+            cur.execute(statement, params)
+            return cur.fetchone() if cur.description else None
     finally:
         conn.close()
 
@@ -50,8 +47,7 @@ def _on_maintenance(url: str, *statements) -> list:
 def database_exists(url: str) -> bool:
     from sqlalchemy.engine import make_url
 
-    [row] = _on_maintenance(url, ("SELECT 1 FROM pg_database WHERE datname = %s", (make_url(url).database,)))
-    return row is not None
+    return _on_maintenance(url, "SELECT 1 FROM pg_database WHERE datname = %s", (make_url(url).database,)) is not None
 
 
 def ensure_database(url: str) -> None:
@@ -62,15 +58,15 @@ def ensure_database(url: str) -> None:
     if not name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise SystemExit(f"unsupported database name: {name!r}")
     if not database_exists(url):
-        _on_maintenance(url, (sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)), None))
+        _on_maintenance(url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def drop_database(url: str) -> None:
     from psycopg2 import sql
     from sqlalchemy.engine import make_url
 
-    _on_maintenance(url, (sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-        sql.Identifier(make_url(url).database)), None))
+    _on_maintenance(url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+        sql.Identifier(make_url(url).database)))
 
 
 def conninfo(url: str) -> list[str]:

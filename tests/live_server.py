@@ -13,9 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from scripts.serving import free_port, gunicorn_command, healthy
-
-ROOT = Path(__file__).resolve().parents[1]
+from scripts.serving import ROOT, free_port, gunicorn_command, healthy
 
 
 @contextmanager

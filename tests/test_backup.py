@@ -24,9 +24,9 @@ from sqlalchemy.pool import NullPool
 
 from models.grants import grant_app_role
 from scripts.dbtool import database_exists, derive, drop_database, ensure_database
+from scripts.serving import ROOT
 from tests.conftest import database_url_for_tests, pg_program
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "backup.sh"
 DUMP_NAME = re.compile(r"^gridgov-\d{8}T\d{6}Z\.dump$")
 # what the script reads from the environment: each run here says what it means

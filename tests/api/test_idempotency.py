@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 
 from PIL import Image
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.pool import NullPool
+from sqlalchemy import func, select
 
+from api.idempotency import lock_id
 from models import GridCell, Photo, Resident, User
+from models.db import get_engine
 from tests.api.matter_helpers import report
-from tests.conftest import database_url_for_tests
 
 LIJIANGLU_1 = "411104001001001"
 
@@ -128,23 +128,17 @@ def test_a_retry_while_the_first_is_still_running_is_409(client, as_user, db):
     """The first request with a key holds the key's lock until its transaction ends: here another
     connection holds it, as a request still running in another worker would. The retry answers
     409 idempotency_in_progress at once and writes nothing; once the first is done, the key works."""
-    from api.idempotency import lock_id
-
     user_id = db.scalar(select(User.id).where(User.username == "grid_member"))
     headers = {**as_user("grid_member"), "Idempotency-Key": "phone-busy"}
-    engine = create_engine(database_url_for_tests(), poolclass=NullPool)
-    try:
-        with engine.connect() as other:
-            other.execute(select(func.pg_advisory_xact_lock(lock_id(user_id, "phone-busy"))))
-            busy = client.post("/api/v1/residents", json=_body(db, "正忙的人"), headers=headers)
-            assert busy.status_code == 409, busy.get_json()
-            assert busy.get_json()["error"] == "idempotency_in_progress"
-            assert _count(db, "正忙的人") == 0
-            # another key of the same user is not held up
-            assert client.post("/api/v1/residents", json=_body(db, "别的人"),
-                               headers={**headers, "Idempotency-Key": "phone-free"}).status_code == 201
-            other.rollback()  # the first request ends
-        done = client.post("/api/v1/residents", json=_body(db, "正忙的人"), headers=headers)
-        assert done.status_code == 201 and _count(db, "正忙的人") == 1
-    finally:
-        engine.dispose()
+    with get_engine().connect() as other:
+        other.execute(select(func.pg_advisory_xact_lock(lock_id(user_id, "phone-busy"))))
+        busy = client.post("/api/v1/residents", json=_body(db, "正忙的人"), headers=headers)
+        assert busy.status_code == 409, busy.get_json()
+        assert busy.get_json()["error"] == "idempotency_in_progress"
+        assert _count(db, "正忙的人") == 0
+        # another key of the same user is not held up
+        assert client.post("/api/v1/residents", json=_body(db, "别的人"),
+                           headers={**headers, "Idempotency-Key": "phone-free"}).status_code == 201
+        other.rollback()  # the first request ends
+    done = client.post("/api/v1/residents", json=_body(db, "正忙的人"), headers=headers)
+    assert done.status_code == 201 and _count(db, "正忙的人") == 1

@@ -13,7 +13,6 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -23,8 +22,7 @@ from api.errors import TooManyRequests
 from config import TestingConfig as Settings
 from models import RateCounter
 from models.db import get_engine
-
-ROOT = Path(__file__).resolve().parents[2]
+from scripts.serving import ROOT, free_port
 
 
 @pytest.fixture
@@ -114,8 +112,6 @@ def test_redis_weighs_the_previous_window(app, redis_counter):
 def test_a_redis_that_does_not_answer_falls_back_to_the_database(db, app, monkeypatch, caplog):
     """Redis configured but down: each request is counted in the database instead, a warning is
     logged once, the limit still holds and nothing fails; Redis is tried again after a while."""
-    from scripts.serving import free_port
-
     counter = ratelimit.RedisCounter(f"redis://127.0.0.1:{free_port()}/0", timeout=0.2, retry_seconds=0.5)
     monkeypatch.setitem(app.extensions, "gridgov.ratelimit", counter)
     caplog.set_level(logging.WARNING, logger="api.ratelimit")
@@ -134,8 +130,6 @@ def test_a_redis_that_does_not_answer_falls_back_to_the_database(db, app, monkey
 
 def test_a_redis_outage_answers_429_not_500_over_http(client, app, monkeypatch):
     """Through the API: with Redis down, logins are still limited per address (429, Retry-After)."""
-    from scripts.serving import free_port
-
     monkeypatch.setitem(app.extensions, "gridgov.ratelimit",
                         ratelimit.RedisCounter(f"redis://127.0.0.1:{free_port()}/0", timeout=0.2))
     monkeypatch.setitem(app.config, "LOGIN_RATE_PER_MINUTE", 2)

@@ -15,7 +15,7 @@ import openpyxl
 
 from api.geo.tiles import tile_of
 from models.db import db_session
-from tests.authz.spec import EMPTY, PUBLIC, Bbox, Cell, Fn, Pt, Ref, Row, Tile
+from tests.authz.spec import EMPTY, PUBLIC, Bbox, Cell, Fn, Pt, Ref, Row, Tile, _pick
 from tests.authz.world import ANONYMOUS, CALLERS, jpeg, placement
 
 COUNTS: Counter = Counter()
@@ -145,8 +145,7 @@ def run_cases(row: Row, world, connection) -> list[Outcome]:
             cell = Cell(world=world, account=account, where="in", caller=account, side=placement(account, "in")[1])
             if not world.has_outside(account, _out_kinds(case)):
                 continue
-            expected = case.expect.get(account, case.expect.get("*")) if isinstance(case.expect, dict) \
-                else case.expect
+            expected = _pick(case.expect, account, None)
             outcomes.append(_send(row, cell, connection, expected, case))
     return outcomes
 

@@ -108,7 +108,6 @@ class World:
     _users: dict = field(default_factory=dict)
     _headers: dict = field(default_factory=dict)
     _refresh: dict = field(default_factory=dict)
-    _claims: dict = field(default_factory=dict)
     _objects: dict = field(default_factory=dict)
     _district: dict | None = None
 
@@ -145,8 +144,8 @@ class World:
     def bad_headers(self, kind: str) -> dict:
         """A token for resident's live session that must not pass (RELIABILITY API2): signed with
         another key, unsigned (``alg: none``), or expired — everything else about it is right."""
-        self.headers("resident")
-        claims = dict(self._claims["resident"])
+        live = self.headers("resident")["Authorization"].removeprefix("Bearer ")
+        claims = jwt.decode(live, options={"verify_signature": False})
         if kind == "forged":
             token = jwt.encode(claims, "not-the-secret-key-not-the-secret-key-0123", algorithm="HS256")
         elif kind == "alg:none":
@@ -164,7 +163,6 @@ class World:
             issued = start_session(db_session, user, settings, ip="127.0.0.1", user_agent="authz-matrix", now=now)
             name = prefix + user.username.removeprefix("twin_")
             self._headers[name] = {"Authorization": f"Bearer {issued.access_token}"}
-            self._claims[name] = jwt.decode(issued.access_token, options={"verify_signature": False})
             self._refresh[name] = issued.refresh_token
         db_session.commit()
 

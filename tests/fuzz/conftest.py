@@ -1,4 +1,4 @@
-"""The fuzz run's tokens and its counts, printed at the end of the run."""
+"""The fuzz run's credentials and its counts, printed at the end of the run."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ TOTAL = driver.Tally()
 
 
 @pytest.fixture
-def tokens(client):
-    """A token per role, from logins inside the test's transaction (rolled back with it, so the
+def credentials(client):
+    """An Authorization header per role, from logins inside the test's transaction (rolled back with it, so the
     sessions, audit rows and rate counters of the fuzz run never reach another test)."""
-    return driver.role_tokens(client)
+    return driver.role_headers(client)
 
 
 @pytest.fixture(scope="session")

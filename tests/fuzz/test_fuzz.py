@@ -24,9 +24,9 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("operation_label", labels)
 
 
-def test_operation_holds_under_fuzzing(operation_label, schema, tokens, fuzz_tally):
+def test_operation_holds_under_fuzzing(operation_label, schema, credentials, fuzz_tally):
     operation = schema.find_operation_by_label(operation_label)
     assert operation is not None, operation_label
-    tally = driver.fuzz_operation(operation, tokens, driver.profile_examples())
+    tally = driver.fuzz_operation(operation, credentials, driver.profile_examples())
     fuzz_tally.add(tally)
     assert not tally.failures, "\n\n".join(f"{key}: {text}" for key, text in tally.failures.items())

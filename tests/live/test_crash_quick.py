@@ -21,6 +21,9 @@ from scripts import crash_test
 from scripts.serving import free_port
 from tests.live import libpq_dsn
 
+# what a crash must never leave
+ZERO = ("lost", "doubled", "orphans", "key_mismatches", "stuck_keys", "open_transactions", "server_tracebacks")
+
 
 def _clean(dsn: str, mark: str, keys: list[str]) -> None:
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
@@ -71,10 +74,7 @@ def test_acknowledged_writes_survive_sigkills_of_the_app_server(app, tmp_path):
         assert faults == Counter(worker_kills=1, master_group_kills=1, master_alone_kills=1), faults
         assert problems == [] and [p.error for p in phones] == [None] * 3, problems
         assert acked["matter"] >= 3 and acked["accept"] >= 1, acked  # the baseline's, and the phones'
-        assert {k: counts[k] for k in ("lost", "doubled", "orphans", "key_mismatches", "stuck_keys",
-                                       "open_transactions", "server_tracebacks")} == dict.fromkeys(
-            ("lost", "doubled", "orphans", "key_mismatches", "stuck_keys", "open_transactions",
-             "server_tracebacks"), 0)
+        assert {k: counts[k] for k in ZERO} == dict.fromkeys(ZERO, 0)
         assert all(e["status"] == "acked" for e in ledger), [e for e in ledger if e["status"] != "acked"]
         assert not any(k.startswith("5") for k in tally.statuses), tally.statuses
     finally:
