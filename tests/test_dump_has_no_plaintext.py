@@ -8,13 +8,14 @@ import subprocess
 
 from api.population.identity import InvalidIdNumber, validate_id_number
 from tests.conftest import pg_program
+from tests.live import libpq_dsn
 
 TABLES = ("residents", "followed_persons", "follow_ups", "disputes", "mediation_sessions", "audit_events", "visits",
           "matters", "matter_events", "households")
 
 
 def test_a_dump_shows_no_identity_number_or_sealed_detail(app):
-    url = app.config["DATABASE_URL"].replace("postgresql+psycopg2://", "postgresql://")
+    url = libpq_dsn(app)
     args = [pg_program("pg_dump"), "--data-only", "--no-owner", *(f"--table={t}" for t in TABLES), url]
     dump = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     assert "COPY public.residents" in dump and len(dump) > 100_000  # the demo's people are in it, sealed

@@ -1,8 +1,10 @@
-"""Shared steps of the matter tests: report a light that is out, act on a matter, upload a photo."""
+"""Shared steps of the API tests: report a light that is out, act on a matter, upload a photo; the
+one error shape; the time now as the API writes it."""
 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 from geoalchemy2.shape import to_shape
 from PIL import Image
@@ -11,6 +13,12 @@ from sqlalchemy import select
 from models import GridCell
 
 LIJIANGLU_1 = "411104001001001"
+# the keys of every error answer (README "How the API behaves")
+ERROR_SHAPE = {"code", "status", "error", "message", "errors"}
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def inside(db, code: str = LIJIANGLU_1):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
@@ -13,8 +12,8 @@ from api.extensions import PLACE_FIGURES_MAX
 from api.grids.schemas import IMPORT_MAX_FEATURES
 from api.patrols.schemas import MAX_POINTS
 from api.visits.schemas import MAX_BATCH
+from tests.api.matter_helpers import ERROR_SHAPE, now_iso
 
-SHAPE = {"code", "status", "error", "message", "errors"}
 CHUNKED = {"wsgi.input_terminated": True}  # what gunicorn says of a body it de-chunks
 
 
@@ -94,7 +93,7 @@ def test_a_chunked_body_past_the_cap_is_413(app, client):
     big = b'{"username": "' + b"a" * app.config["MAX_CONTENT_LENGTH"] + b'", "password": "x"}'
     response = client.post("/api/v1/auth/login", input_stream=io.BytesIO(big), environ_overrides=CHUNKED,
                            headers={"Transfer-Encoding": "chunked", "Content-Type": "application/json"})
-    assert response.status_code == 413 and set(response.get_json()) == SHAPE
+    assert response.status_code == 413 and set(response.get_json()) == ERROR_SHAPE
     assert response.get_json()["error"] == "payload_too_large"
     assert str(app.config["MAX_CONTENT_LENGTH"]) in response.get_json()["message"]
 
@@ -118,14 +117,10 @@ def test_an_upload_past_its_cap_says_its_own_limit(app, client, as_user):
     assert app.config["PHOTO_MAX_BYTES"] < limit < app.config["PHOTO_MAX_BYTES"] + 100 * 1024
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 @pytest.mark.parametrize(("path", "username", "field", "cap", "body"), [
     ("/api/v1/visits/sync", "grid_member", "visits", MAX_BATCH, lambda n: {"visits": [{}] * n}),
     ("/api/v1/patrols", "grid_member", "points", MAX_POINTS,
-     lambda n: {"id": str(uuid.uuid4()), "points": [{"lng": 114.0, "lat": 33.58, "at": _now()}] * n}),
+     lambda n: {"id": str(uuid.uuid4()), "points": [{"lng": 114.0, "lat": 33.58, "at": now_iso()}] * n}),
     ("/api/v1/grid-cells/import?dry_run=true", "district_admin", "features", IMPORT_MAX_FEATURES,
      lambda n: {"type": "FeatureCollection", "features": [{}] * n}),
 ])

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 
 from api.grids import service as grids_service
-
-SHAPE = {"code", "status", "message", "errors", "error"}
+from tests.api.matter_helpers import ERROR_SHAPE
 
 
 def _check_shape(response, status, error=None):
     assert response.status_code == status
     assert response.mimetype == "application/json"
     body = response.get_json()
-    assert set(body) == SHAPE
+    assert set(body) == ERROR_SHAPE
     assert body["code"] == status
     if error:
         assert body["error"] == error

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from api.population.identity import check_character
 from models import AuditEvent, GridCell, Resident
+from tests.api.matter_helpers import ERROR_SHAPE, now_iso
 
 CELL_1 = "411104001001001"
 
@@ -25,7 +26,7 @@ def _residents(db, n: int) -> list[str]:
 def _refused(response, lang: str = "zh") -> dict:
     assert response.status_code == 429, response.get_json()
     body = response.get_json()
-    assert body["error"] == "too_many_requests" and set(body) == {"code", "status", "error", "message", "errors"}
+    assert body["error"] == "too_many_requests" and set(body) == ERROR_SHAPE
     retry_after = int(response.headers["Retry-After"])
     assert 1 <= retry_after <= 3600
     expected = f"Too many requests; try again in {retry_after} s." if lang == "en" else f"请求过于频繁，请 {retry_after} 秒后再试。"
@@ -115,16 +116,12 @@ def test_exports_share_one_hourly_budget(app, client, as_user, monkeypatch):
     _refused(client.get("/api/v1/petitions/export.xlsx", headers=headers))
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 SUBMISSIONS = {
     "/api/v1/visits/sync": ("grid_member", lambda: {"visits": [{"id": str(uuid.uuid4())}]}),
-    "/api/v1/check-ins": ("grid_member", lambda: {"id": str(uuid.uuid4()), "at": _now(),
+    "/api/v1/check-ins": ("grid_member", lambda: {"id": str(uuid.uuid4()), "at": now_iso(),
                                                   "location": {"lng": 114.0, "lat": 33.58}}),
     "/api/v1/patrols": ("grid_member", lambda: {"id": str(uuid.uuid4()), "points": [
-        {"lng": 114.0, "lat": 33.58, "at": _now()}, {"lng": 114.001, "lat": 33.58, "at": _now()}]}),
+        {"lng": 114.0, "lat": 33.58, "at": now_iso()}, {"lng": 114.001, "lat": 33.58, "at": now_iso()}]}),
     "/api/v1/petitions": ("community_staff", lambda: {
         "channel": "letter", "received_on": datetime.now(UTC).date().isoformat(), "kind": "claim",
         "summary": "小区供暖不达标", "grid_cell_id": str(uuid.uuid4()), "petitioners": [{"name": "王某（合成）"}]}),

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from api.matters import service as matters
 from models import AuditEvent, Matter
 from models.db import get_engine, make_engine
-from tests.api.matter_helpers import inside
+from tests.api.matter_helpers import ERROR_SHAPE, inside
 
 TIMEOUT = text("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")  # in ms
 
@@ -51,7 +51,7 @@ def test_a_request_past_the_timeout_answers_503_and_writes_nothing(client, as_us
         "category": "ROAD-LIGHT", "description": "路灯不亮", "location": {"lng": point.x, "lat": point.y}})
     assert response.status_code == 503
     body = response.get_json()
-    assert body["error"] == "statement_timeout" and set(body) == {"code", "status", "error", "message", "errors"}
+    assert body["error"] == "statement_timeout" and set(body) == ERROR_SHAPE
     assert response.headers["Retry-After"] == "30" and "30 秒" in body["message"]
     assert "Traceback" not in response.get_data(as_text=True) and "pg_sleep" not in response.get_data(as_text=True)
     db.execute(text("SET LOCAL statement_timeout = '15s'"))
